@@ -1,0 +1,205 @@
+"""Graph layer: the computation graph as a flat tape, built by the parser while it parses.
+
+Nodes are integers.  Per node the tape keeps parallel lists: ``kind`` (an op code of
+exprgrad/ops.py), ``ax``/``ay`` (children, -1 where absent; a unary op repeats its child in ``ay``),
+``src`` (the token index in its source line, resolved to a column only when a message needs it),
+``val`` (a leaf's value; None for op nodes until a forward pass) and ``dep`` (1 if it depends on an
+input).  A variable used twice is one node, so graphs are DAGs; children always have smaller
+indices than parents, so index order is a topological order and nothing here ever recurses.
+
+``Tape`` is also the parser's *builder*: exprgrad/parser.py calls ``begin`` and then one method per
+grammar alias (``add``, ``mul``, ``number``, ``var``, ``call`` ...) with child node indices and token
+indices.  Imports: stdlib, exprgrad.ops, exprgrad.errors.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from .errors import ArityError, ExprNameError, did_you_mean
+from .ops import CODE, CONST, CONSTANTS, FUNCTIONS, OPS, VAR
+
+
+class Tape:
+    """A growing computation graph (one expression, or every line of a batch)."""
+
+    def __init__(self) -> None:
+        self.kind: list[int] = []
+        self.ax: list[int] = []
+        self.ay: list[int] = []
+        self.src: list[int] = []
+        self.val: list[float | None] = []
+        self.dep = bytearray()
+        #: input name -> its node (insertion order = order of first appearance)
+        self.vars: dict[str, int] = {}
+        #: named intermediate nodes (batch definitions) that ``var`` resolves to
+        self.scope: dict[str, int] = {}
+        #: node of the first token of each parsed text: (first node, text), for columns
+        self._texts: list[tuple[int, str]] = []
+        self._text_starts: list[int] = []
+        self.toks: list[str] = []
+        self.has_array_ops = False
+
+    # -- parser builder interface ---------------------------------------------------------
+    def begin(self, text: str, toks: list[str]) -> None:
+        self.toks = toks
+        self._text_starts.append(len(self.val))
+        self._texts.append((len(self.val), text))
+
+    def _leaf(self, kind: int, value: float | None, k: int, dep: int) -> int:
+        n = len(self.val)
+        self.kind.append(kind)
+        self.ax.append(-1)
+        self.ay.append(-1)
+        self.src.append(k)
+        self.val.append(value)
+        self.dep.append(dep)
+        return n
+
+    def number(self, k: int) -> int:
+        return self._leaf(CONST, float(self.toks[k]), k, 0)
+
+    def var(self, k: int) -> int:
+        name = self.toks[k]
+        node = self.scope.get(name)
+        if node is not None:
+            return node
+        node = self.vars.get(name)
+        if node is not None:
+            return node
+        if name in CONSTANTS:
+            return self._leaf(CONST, CONSTANTS[name], k, 0)
+        node = self.vars[name] = self._leaf(VAR, None, k, 1)
+        return node
+
+    def node(self, code: int, x: int, y: int, k: int) -> int:
+        """Append an op node with children x and y (y == x for unary ops)."""
+        n = len(self.val)
+        self.kind.append(code)
+        self.ax.append(x)
+        self.ay.append(y)
+        self.src.append(k)
+        self.val.append(None)
+        dep = self.dep
+        dep.append(dep[x] | dep[y])
+        return n
+
+    def add(self, a: int, k: int, b: int) -> int:
+        return self.node(_ADD, a, b, k)
+
+    def sub(self, a: int, k: int, b: int) -> int:
+        return self.node(_SUB, a, b, k)
+
+    def mul(self, a: int, k: int, b: int) -> int:
+        return self.node(_MUL, a, b, k)
+
+    def div(self, a: int, k: int, b: int) -> int:
+        return self.node(_DIV, a, b, k)
+
+    def matmul(self, a: int, k: int, b: int) -> int:
+        self.has_array_ops = True
+        return self.node(_MATMUL, a, b, k)
+
+    def pow(self, a: int, k: int, b: int) -> int:
+        # a constant exponent differentiates only the base (no ln x): b^3 at b = -2 is fine
+        return self.node(_POW if self.dep[b] else _POWC, a, b, k)
+
+    def neg(self, k: int, a: int) -> int:
+        return self.node(_NEG, a, a, k)
+
+    def pos(self, k: int, a: int) -> int:
+        return self.node(_POS, a, a, k)
+
+    def args(self, *nodes: int) -> list[int]:
+        return list(nodes)
+
+    def call(self, k: int, _lpar: int, *rest) -> int:
+        name = self.toks[k]
+        args = rest[0] if len(rest) == 2 else []
+        op = FUNCTIONS.get(name)
+        if op is None:
+            hint = did_you_mean(name, FUNCTIONS)
+            raise ExprNameError(f"unknown function '{name}'{hint}", token_index=k)
+        lo = op.arity - op.optional
+        if not lo <= len(args) <= op.arity:
+            want = str(op.arity) if not op.optional else f"{lo} or {op.arity}"
+            s = "" if op.arity == 1 and not op.optional else "s"
+            raise ArityError(
+                f"{name}() takes {want} argument{s}, got {len(args)}", token_index=k
+            )
+        if op.array_only:
+            self.has_array_ops = True
+        x = args[0]
+        y = args[1] if len(args) > 1 else (x if op.arity == 1 else -1)
+        return self.node(CODE[name], x, y, k)
+
+    def assign(self, k: int, node: int) -> tuple[str, int, int]:
+        """A statement ``name = expr``: returned as (name, node, name's token index)."""
+        return (self.toks[k], node, k)
+
+    # -- queries -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.val)
+
+    def children(self, n: int) -> tuple[int, ...]:
+        x, y = self.ax[n], self.ay[n]
+        if x < 0:
+            return ()
+        arity = OPS[self.kind[n]].arity
+        if arity == 1 or y < 0:
+            return (x,)
+        return (x, y)
+
+    def text_of(self, n: int) -> tuple[int, str]:
+        """(index of the text's first node, the source text) that node n was parsed from."""
+        return self._texts[bisect_right(self._text_starts, n) - 1]
+
+    def cone(self, root: int) -> list[int]:
+        """Every node that ``root`` depends on (itself included), in topological order."""
+        seen = bytearray(root + 1)
+        stack = [root]
+        out = []
+        ax, ay = self.ax, self.ay
+        while stack:
+            n = stack.pop()
+            if seen[n]:
+                continue
+            seen[n] = 1
+            out.append(n)
+            x = ax[n]
+            if x >= 0:
+                if not seen[x]:
+                    stack.append(x)
+                y = ay[n]
+                if y >= 0 and not seen[y]:
+                    stack.append(y)
+        out.sort()
+        return out
+
+    def program(self, nodes: list[int] | None = None) -> tuple[list, list, list, list]:
+        """The engine's flat lists (node, op code, child, child) over the op nodes of ``nodes``
+        (default: the whole tape), in topological order."""
+        kind = self.kind
+        if nodes is None:
+            oi = [n for n, c in enumerate(kind) if c > CONST]
+        else:
+            oi = [n for n in nodes if kind[n] > CONST]
+        oo = list(map(kind.__getitem__, oi))
+        ox = list(map(self.ax.__getitem__, oi))
+        oy = list(map(self.ay.__getitem__, oi))
+        return oi, oo, ox, oy
+
+    def truncate(self, n: int) -> None:
+        """Forget every node from index n on (a batch line that defined nothing)."""
+        for lst in (self.kind, self.ax, self.ay, self.src, self.val):
+            del lst[n:]
+        del self.dep[n:]
+        for name in [k for k, v in self.vars.items() if v >= n]:
+            del self.vars[name]
+        while self._text_starts and self._text_starts[-1] >= n:
+            self._text_starts.pop()
+            self._texts.pop()
+
+
+_ADD, _SUB, _MUL, _DIV, _MATMUL = (CODE[k] for k in ("add", "sub", "mul", "div", "matmul"))
+_POW, _POWC, _NEG, _POS = (CODE[k] for k in ("pow", "powc", "neg", "pos"))
