@@ -7,9 +7,9 @@ exprgrad/ops.py), ``ax``/``ay`` (children, -1 where absent; a unary op repeats i
 input).  A variable used twice is one node, so graphs are DAGs; children always have smaller
 indices than parents, so index order is a topological order and nothing here ever recurses.
 
-``Tape`` is also the parser's *builder*: exprgrad/parser.py calls ``begin`` and then one method per
-grammar alias (``add``, ``mul``, ``number``, ``var``, ``call`` ...) with child node indices and token
-indices.  Imports: stdlib, exprgrad.ops, exprgrad.errors.
+``Tape`` is also the parser's *builder*: exprgrad/parser.py calls ``begin`` and then one method
+per grammar alias (``add``, ``mul``, ``number``, ``var``, ``call`` ...) with child node indices and
+token indices.  Imports: stdlib, exprgrad.ops, exprgrad.errors.
 """
 
 from __future__ import annotations
@@ -124,9 +124,7 @@ class Tape:
         if not lo <= len(args) <= op.arity:
             want = str(op.arity) if not op.optional else f"{lo} or {op.arity}"
             s = "" if op.arity == 1 and not op.optional else "s"
-            raise ArityError(
-                f"{name}() takes {want} argument{s}, got {len(args)}", token_index=k
-            )
+            raise ArityError(f"{name}() takes {want} argument{s}, got {len(args)}", token_index=k)
         if op.array_only:
             self.has_array_ops = True
         x = args[0]

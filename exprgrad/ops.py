@@ -15,24 +15,47 @@ Imports: stdlib only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Op:
-    name: str
-    arity: int
-    fwd: str | None  # scalar forward template in x, y (None for leaves)
-    vjp: tuple[str | None, ...] = ()  # per input: template in g, ans, x, y (None = no gradient)
-    kind: str = "func"  # "leaf", "infix", "prefix" or "func" (called by name)
-    symbol: str | None = None  # how infix/prefix ops are written
-    example: str | None = None  # an expression exercising this op, for the automatic tests
-    domain: tuple[tuple[float, float], ...] = ((-3.0, 3.0),)  # test range per input
-    kink: bool = False  # not differentiable where its input is 0 (relu, abs)
-    optional: int = 0  # how many trailing arguments may be omitted (sum(x[, axis]))
-    np_fwd: str | None = None  # numpy template when the scalar one does not vectorize
-    np_vjp: tuple[str | None, ...] | None = None
-    array_only: bool = False  # only meaningful on arrays (the scalar engine never sees it)
+    """One row of the ops table (a plain class: dataclasses cost start-up time)."""
+
+    __slots__ = (
+        "name", "arity", "fwd", "vjp", "kind", "symbol", "example", "domain", "kink",
+        "optional", "np_fwd", "np_vjp", "array_only",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        name: str,
+        arity: int,
+        fwd: str | None,  # scalar forward template in x, y (None for leaves)
+        vjp: tuple[str | None, ...] = (),  # per input: template in g, ans, x, y (None: no grad)
+        kind: str = "func",  # "leaf", "infix", "prefix" or "func" (called by name)
+        symbol: str | None = None,  # how infix/prefix ops are written
+        example: str | None = None,  # an expression exercising this op, for automatic tests
+        domain: tuple[tuple[float, float], ...] = ((-3.0, 3.0),),  # test range per input
+        kink: bool = False,  # not differentiable where its input is 0 (relu, abs)
+        optional: int = 0,  # how many trailing arguments may be omitted (sum(x[, axis]))
+        np_fwd: str | None = None,  # numpy template when the scalar one does not vectorize
+        np_vjp: tuple[str | None, ...] | None = None,
+        array_only: bool = False,  # only meaningful on arrays (the scalar engine never sees it)
+    ):
+        self.name = name
+        self.arity = arity
+        self.fwd = fwd
+        self.vjp = vjp
+        self.kind = kind
+        self.symbol = symbol
+        self.example = example
+        self.domain = domain
+        self.kink = kink
+        self.optional = optional
+        self.np_fwd = np_fwd
+        self.np_vjp = np_vjp
+        self.array_only = array_only
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, arity={self.arity})"
 
 
 # Order matters only for speed: the generated loops test op codes in this order, so the most
@@ -56,7 +79,7 @@ OPS: tuple[Op, ...] = (
     ),
     Op("exp", 1, "exp(x)", ("g * ans",), example="exp(x)"),
     Op("log", 1, "log(x)", ("g / x",), example="log(x)", domain=((0.1, 5.0),)),
-    # x ^ p with a constant exponent: only the base gets a gradient, p * x^(p-1) (the lecture's Pow3).
+    # x ^ p, constant exponent: only the base gets a gradient, p * x^(p-1) (the lecture's Pow3)
     Op(
         "powc",
         2,
