@@ -67,8 +67,40 @@ def _char_name(ch: str) -> str:
     return f"{code} {name}" if name else code
 
 
-def _syntax_message(err: Any) -> str:
+def _implicit_product(err: Any, text: str | None) -> str | None:
+    """`2a`, `2(a+b)`, `(a)(b)`, `a b`: the message for a missing '*' between two operands."""
+    if text is None or err.kind != "unexpected-token" or not err.token_index:
+        return None
+    from .parser import token_offsets
+
+    offs = token_offsets(text)
+    i = err.token_index
+    if i >= len(offs):
+        return None
+    prev = text[offs[i - 1] : offs[i]].strip()
+    tok = err.token or ""
+    operand = tok[:1].isalnum() or tok[:1] in "_."
+    if not prev or not (operand or tok == "("):
+        return None
+    p = prev[-1]
+    if p.isdigit() or p == "." or p == ")" or ((p.isalnum() or p == "_") and operand):
+        msg = f"unexpected '{_short(tok)}' after '{_short(prev)}': implicit multiplication is not "
+        if operand and p != ")" and len(prev) + len(tok) <= 40:
+            return msg + f"supported (write '{prev}*{tok}')"
+        return msg + "supported (put '*' between them)"
+    return None
+
+
+def _short(tok: str) -> str:
+    return tok if len(tok) <= 20 else tok[:20] + "…"
+
+
+def _syntax_message(err: Any, text: str | None = None) -> str:
     from .parser import EXPECTED_WORDS
+
+    implicit = _implicit_product(err, text)
+    if implicit:
+        return implicit
 
     words = [EXPECTED_WORDS.get(t, t) for t in err.expected]
     # an operator list reads better without duplicates and with 'end of input' last
@@ -93,13 +125,22 @@ def _syntax_message(err: Any) -> str:
     return f"unexpected '{tok}'; expected {expected}"
 
 
+_LAST_OFFSETS: list = [None, None]  # (text, its token offsets): columns of one text come in runs
+
+
+def _offsets(text: str) -> list[int]:
+    if _LAST_OFFSETS[0] is not text:
+        from .parser import token_offsets
+
+        _LAST_OFFSETS[:] = [text, token_offsets(text)]
+    return _LAST_OFFSETS[1]
+
+
 def column_of(text: str, token_index: int | None) -> int | None:
     """1-based code-point column of token ``token_index`` in ``text`` (end: len(text) + 1)."""
     if token_index is None:
         return None
-    from .parser import token_offsets
-
-    offsets = token_offsets(text)
+    offsets = _offsets(text)
     if 0 <= token_index < len(offsets):
         return offsets[token_index] + 1
     return len(text.rstrip(" \t\f\r\n")) + 1
@@ -126,7 +167,7 @@ def parse_into(tape: Tape, text: str) -> Any:
     except ParseError as err:
         tape.truncate(mark)
         raise ExprSyntaxError(
-            _syntax_message(err), column_of(text, err.token_index), text=text
+            _syntax_message(err, text), column_of(text, err.token_index), text=text
         ) from None
     except ExprgradError as err:
         tape.truncate(mark)
@@ -212,19 +253,28 @@ class CheckReport:
 class Expression:
     """A parsed expression: a graph with one output node, ready to evaluate many times."""
 
-    def __init__(self, text: str, tape: Tape, root: int, nodes: list[int] | None = None):
+    def __init__(
+        self,
+        text: str,
+        tape: Tape,
+        root: int,
+        nodes: list[int] | None = None,
+        variables: tuple[str, ...] | None = None,
+    ):
         self.text = text
         self.tape = tape
         self.root = root
-        # the nodes this output depends on; None = the whole tape (a single expression)
+        # the nodes this output depends on; None = the whole tape (a single expression).
+        # With a cone, evaluation works on dicts over the cone: cost O(cone), not O(tape).
         self._cone = nodes
-        cone = range(len(tape)) if nodes is None else nodes
-        kind = tape.kind
-        names = {v: k for k, v in tape.vars.items()}
-        #: input names, in order of first appearance
-        self.variables: tuple[str, ...] = tuple(
-            names[n] for n in sorted(n for n in cone if kind[n] == VAR)
-        )
+        if variables is None:
+            cone = range(len(tape)) if nodes is None else nodes
+            kind = tape.kind
+            names = {v: k for k, v in tape.vars.items()}
+            variables = tuple(names[n] for n in sorted(n for n in cone if kind[n] == VAR))
+        #: input names, in order of first appearance (a caller that knows them -- exprgrad.batch
+        #: -- passes them: exactly the names of the VAR nodes in ``nodes``)
+        self.variables: tuple[str, ...] = variables
         self._program = None
         self.is_array = tape.has_array_ops
 
@@ -239,14 +289,13 @@ class Expression:
 
     # bindings -----------------------------------------------------------------------------
     def _check_bindings(self, bindings: Mapping[str, Any], *, strict: bool = True) -> None:
+        known = set(self.variables)  # not the tuple: O(1) lookups for many variables
         for name in bindings:
             if name in CONSTANTS:
                 raise BindingError(f"{name} is a built-in constant and cannot be bound")
-            if strict and name not in self.variables:
+            if strict and name not in known:
                 hint = did_you_mean(name, self.variables)
-                raise BindingError(
-                    f"'{name}' is bound but the expression does not use it{hint}"
-                )
+                raise BindingError(f"'{name}' is bound but the expression does not use it{hint}")
         missing = [v for v in self.variables if v not in bindings]
         if missing:
             s = "s" if len(missing) > 1 else ""
@@ -256,8 +305,10 @@ class Expression:
                 + ")"
             )
 
-    def _leaf_values(self, bindings: Mapping[str, Any]) -> list:
-        v = list(self.tape.val)
+    def _leaf_values(self, bindings: Mapping[str, Any]) -> Any:
+        val = self.tape.val
+        # a list over the whole tape, or a dict over the cone (batch lines: O(nodes reached))
+        v: Any = list(val) if self._cone is None else {n: val[n] for n in self._cone}
         tv = self.tape.vars
         for name in self.variables:
             v[tv[name]] = _as_value(name, bindings[name])
@@ -301,7 +352,7 @@ class Expression:
         v = self._leaf_values(bindings)
         prog = self.program
         engine.forward(v, *prog)
-        g = [0.0] * len(v)
+        g = [0.0] * len(v) if self._cone is None else dict.fromkeys(v, 0.0)
         g[self.root] = 1.0
         engine.backward(v, g, *prog)
         tv = self.tape.vars
@@ -356,10 +407,10 @@ class Expression:
             node = tv[name]
             x = base[node]
             h = eps * max(1.0, abs(x)) if math.isfinite(x) else eps
-            vp = list(base)
+            vp = base.copy()
             vp[node] = x + h
             engine.forward(vp, *prog)
-            vm = list(base)
+            vm = base.copy()
             vm[node] = x - h
             engine.forward(vm, *prog)
             numeric = (vp[self.root] - vm[self.root]) / ((x + h) - (x - h))
@@ -397,7 +448,7 @@ class Expression:
         return None
 
     def _depends_on(self, var_node: int, prog) -> bytearray:
-        d = bytearray(len(self.tape))
+        d: Any = bytearray(len(self.tape)) if self._cone is None else dict.fromkeys(self._cone, 0)
         d[var_node] = 1
         for i, x, y in zip(prog[0], prog[2], prog[3]):
             if d[x] or d[y]:
@@ -500,7 +551,8 @@ def _row(name, bp, numeric, rtol, atol, kink, index=None) -> CheckRow:
     else:
         rel = abs_error / big if big else 0.0
     within = abs_error <= atol + rtol * abs(numeric)
-    return CheckRow(name, bp, numeric, abs_error, rel, within or kink is not None, kink, within, index)
+    ok = within or kink is not None
+    return CheckRow(name, bp, numeric, abs_error, rel, ok, kink, within, index)
 
 
 # -- module-level conveniences ---------------------------------------------------------------

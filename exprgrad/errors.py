@@ -81,8 +81,48 @@ class InputError(ExprgradError):
 
 
 def did_you_mean(name: str, candidates) -> str:
-    """`` (did you mean 'tanh'?)`` for the nearest candidate, or ``""``."""
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    if not match and len(name) <= 2:
-        match = [c for c in candidates if c.lower() == name.lower()][:1]
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    """`` (did you mean 'tanh'?)`` for the nearest candidate, or ``""``.
+
+    Nearest = fewest edits (optimal string alignment: insert, delete, substitute, swap two
+    neighbours), then the same length, then difflib's similarity: ``tahn`` -> ``tanh`` (one swap),
+    not ``tan``.  Allowed edits grow with the name: 0 for one letter (only a case difference),
+    1 up to four letters, 2 up to eight, 3 beyond."""
+    cands = [c for c in dict.fromkeys(candidates) if c != name]
+    if not cands:
+        return ""
+    n = len(name)
+    limit = 0 if n <= 1 else 1 if n <= 4 else 2 if n <= 8 else 3
+    low = name.lower()
+    best = None
+    for c in cands:
+        d = _osa(low, c.lower())
+        if d > limit:
+            continue
+        ratio = difflib.SequenceMatcher(None, name, c).ratio()
+        key = (d, abs(len(c) - n), -ratio)
+        if best is None or key < best[0]:
+            best = (key, c)
+    if best is None:
+        match = difflib.get_close_matches(name, cands, n=1, cutoff=0.75)
+        if not match:
+            return ""
+        return f" (did you mean '{match[0]}'?)"
+    return f" (did you mean '{best[1]}'?)"
+
+
+def _osa(a: str, b: str) -> int:
+    """Optimal string alignment distance (Damerau-Levenshtein without repeated edits)."""
+    if abs(len(a) - len(b)) > 3:
+        return 4  # beyond any limit did_you_mean uses
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        prev2, prev = prev, cur
+    return prev[len(b)]

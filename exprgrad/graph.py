@@ -192,8 +192,14 @@ class Tape:
         for lst in (self.kind, self.ax, self.ay, self.src, self.val):
             del lst[n:]
         del self.dep[n:]
-        for name in [k for k, v in self.vars.items() if v >= n]:
-            del self.vars[name]
+        # vars is in creation order, so node indices increase along it: drop from the end
+        # (O(names dropped), not O(all inputs) -- a batch truncates after every line)
+        tv = self.vars
+        while tv:
+            last = next(reversed(tv))
+            if tv[last] < n:
+                break
+            del tv[last]
         while self._text_starts and self._text_starts[-1] >= n:
             self._text_starts.pop()
             self._texts.pop()

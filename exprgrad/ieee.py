@@ -34,7 +34,7 @@ def pow(a: float, b: float) -> float:  # noqa: A001 - deliberately shadows the b
     except OverflowError:
         if a < 0.0 and _is_odd_integer(b):
             return -inf
-        return inf if b > 0.0 or abs(a) > 1.0 else 0.0
+        return inf  # overflow: |result| too large (|a| > 1, b > 0 or |a| < 1, b < 0)
     except ValueError:
         if a == 0.0:  # 0 ** negative
             return _copysign(inf, a) if _is_odd_integer(b) else inf

@@ -1,0 +1,565 @@
+"""Test layer: vectors and matrices (issue 4) -- exprgrad/arrays.py through the public API.
+
+Every elementwise row of the ops table is checked on arrays automatically (values against the
+scalar engine element by element, gradients against central differences, broadcasting both
+ways); linear regression against its closed form; the 2-layer MLP against central differences
+computed here; ``@``/``sum``/``mean``/``transpose``; shape errors with their exact messages; every
+input format and its errors; the array gradient check (and that it catches a wrong rule); array
+printing; and that scalar work never imports numpy.  Imports: stdlib, pytest, numpy, exprgrad.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import exprgrad
+from exprgrad import arrays
+from exprgrad.errors import ArityError, BindingError, ExprgradError, ShapeError
+from exprgrad.ops import CODE, OPS
+
+RNG_SEED = 1234
+
+
+def elementwise_rows() -> list:
+    return [op for op in OPS if op.kind != "leaf" and not op.array_only]
+
+
+def _domain(op, k: int) -> tuple[float, float]:
+    return op.domain[k] if k < len(op.domain) else op.domain[-1]
+
+
+def _values(op, k: int, shape, rng) -> np.ndarray:
+    lo, hi = _domain(op, k)
+    x = rng.uniform(lo, hi, size=shape)
+    if op.kink:  # keep clear of the kink at 0 (and of ±eps around it)
+        x = np.where(np.abs(x) < 0.05, 0.5, x)
+    return x
+
+
+def numeric_grad(expr, bindings: dict, name: str, h: float = 1e-6) -> np.ndarray:
+    """Central differences element by element, through Expression.evaluate only."""
+    x0 = np.asarray(bindings[name], dtype=float)
+    out = np.zeros(x0.shape)
+    for idx in np.ndindex(*x0.shape):
+        xp, xm = x0.copy(), x0.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        fp = expr.evaluate({**bindings, name: xp if x0.ndim else float(xp)})
+        fm = expr.evaluate({**bindings, name: xm if x0.ndim else float(xm)})
+        out[idx] = (fp - fm) / (2 * h)
+    return out
+
+
+# -- every elementwise op, automatically -------------------------------------------------------
+
+SHAPES_UNARY = [(), (4,), (3, 4)]
+# (x shape, y shape): broadcasting both ways, scalars both sides, equal shapes
+SHAPES_BINARY = [((3, 1), (4,)), ((4,), (3, 1)), ((), (2, 3)), ((2, 3), ()), ((2, 3), (2, 3))]
+
+
+def _cases():
+    for op in elementwise_rows():
+        for shapes in SHAPES_BINARY if op.arity == 2 else [(s,) for s in SHAPES_UNARY]:
+            yield pytest.param(op, shapes, id=f"{op.name}-{'-'.join(map(str, shapes))}")
+
+
+@pytest.mark.parametrize("op, shapes", list(_cases()))
+def test_elementwise_op_on_arrays(op, shapes):
+    rng = np.random.default_rng(RNG_SEED)
+    names = ("x", "y")[: op.arity]
+    example = op.example
+    # x ^ 3 uses a constant exponent: keep it, only x varies
+    used = [n for n in names if n in exprgrad.parse(example).variables]
+    vals = {n: _values(op, k, shapes[k], rng) for k, n in enumerate(names) if n in used}
+    out_shape = np.broadcast_shapes(*(np.shape(v) for v in vals.values()))
+    weights = rng.uniform(0.5, 1.5, size=out_shape)
+    f = exprgrad.parse(f"sum(W * ({example}))")
+    bindings = {**vals, "W": weights}
+
+    # values: the array engine agrees with the scalar engine at every element
+    inner = exprgrad.parse(example)
+    got = np.asarray(inner.evaluate(vals))
+    assert got.shape == out_shape
+    bvals = {n: np.broadcast_to(v, out_shape) for n, v in vals.items()}
+    for idx in np.ndindex(*out_shape):
+        want = inner.evaluate({n: float(v[idx]) for n, v in bvals.items()})
+        assert got[idx] == pytest.approx(want, rel=1e-12, abs=1e-300)
+
+    # gradients have the shape of their input and match central differences
+    res = f.gradients(bindings)
+    for n, v in bindings.items():
+        grad = np.asarray(res.gradients[n])
+        assert grad.shape == np.shape(v), n
+        np.testing.assert_allclose(grad, numeric_grad(f, bindings, n), rtol=1e-5, atol=1e-7)
+    rep = f.check(bindings)
+    assert rep.ok and rep.method == "elementwise"
+    assert len(rep.rows) == sum(int(np.size(v)) for v in bindings.values())
+
+
+def test_every_elementwise_row_is_covered():
+    covered = {op.name for op, _ in (c.values for c in _cases())}
+    assert covered == {op.name for op in elementwise_rows()}
+    assert {"add", "mul", "pow", "powc", "relu", "abs", "sigmoid"} <= covered
+
+
+def test_unbroadcast_sums_back_both_ways():
+    f = exprgrad.parse("sum(a * b)")
+    a = np.array([[1.0], [2.0], [3.0]])  # (3, 1)
+    b = np.array([10.0, 20.0, 30.0, 40.0])  # (4,)
+    r = f.gradients(a=a, b=b)
+    np.testing.assert_array_equal(r.gradients["a"], np.full((3, 1), 100.0))
+    np.testing.assert_array_equal(r.gradients["b"], np.full(4, 6.0))
+    r2 = exprgrad.gradients("sum(x + y)", x=[1.0, 2.0], y=[3.0, 4.0])
+    assert r2.gradients["x"] is not r2.gradients["y"]  # never one array shared by two inputs
+    r = f.gradients(a=2.0, b=b)  # a scalar broadcast over a vector
+    assert isinstance(r.gradients["a"], float) and r.gradients["a"] == 100.0
+
+
+# -- linear regression and the MLP -----------------------------------------------------------
+
+
+def test_linear_regression_closed_form():
+    rng = np.random.default_rng(0)
+    n, k = 50, 4
+    X, w, y = rng.standard_normal((n, k)), rng.standard_normal(k), rng.standard_normal(n)
+    r = exprgrad.gradients("mean((X @ w - y)^2)", X=X, w=w, y=y)
+    resid = X @ w - y
+    assert r.value == pytest.approx(np.mean(resid**2), rel=1e-12)
+    np.testing.assert_allclose(r.gradients["w"], 2 / n * X.T @ resid, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(r.gradients["X"], 2 / n * np.outer(resid, w), rtol=1e-12)
+    np.testing.assert_allclose(r.gradients["y"], -2 / n * resid, rtol=1e-12)
+
+
+def test_wrt_computes_only_what_is_asked():
+    rng = np.random.default_rng(1)
+    X, w, y = rng.standard_normal((20, 3)), rng.standard_normal(3), rng.standard_normal(20)
+    f = exprgrad.parse("mean((X @ w - y)^2)")
+    r = f.gradients(X=X, w=w, y=y, wrt=["w"])
+    assert list(r.gradients) == ["w"]
+    tv = f.tape.vars
+    assert r._grads[tv["X"]] is None and r._grads[tv["y"]] is None  # never formed
+    full = f.gradients(X=X, w=w, y=y)
+    np.testing.assert_array_equal(r.gradients["w"], full.gradients["w"])
+
+
+MLP = "mean((sigmoid(X @ W + b) @ v + c - y)^2)"
+
+
+def test_mlp_against_central_differences():
+    rng = np.random.default_rng(2)
+    n, d, h = 7, 3, 5
+    b = {
+        "X": rng.standard_normal((n, d)),
+        "W": rng.standard_normal((d, h)),
+        "b": rng.standard_normal(h),
+        "v": rng.standard_normal(h),
+        "c": 0.3,
+        "y": rng.standard_normal(n),
+    }
+    f = exprgrad.parse(MLP)
+    r = f.gradients(b)
+    hid = 1 / (1 + np.exp(-(b["X"] @ b["W"] + b["b"])))
+    assert r.value == pytest.approx(np.mean((hid @ b["v"] + b["c"] - b["y"]) ** 2), rel=1e-12)
+    for name in "XWbvcy":
+        g = r.gradients[name]
+        assert np.shape(g) == np.shape(b[name])
+        np.testing.assert_allclose(g, numeric_grad(f, b, name), rtol=1e-6, atol=1e-9)
+    assert isinstance(r.gradients["c"], float)
+
+
+# -- @, sum, mean, transpose ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "xs, ys",
+    [((3, 4), (4, 2)), ((3, 4), (4,)), ((4,), (4, 2)), ((4,), (4,))],
+    ids=["mat-mat", "mat-vec", "vec-mat", "vec-vec"],
+)
+def test_matmul_all_pairings(xs, ys):
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(xs), rng.standard_normal(ys)
+    val = exprgrad.evaluate("x @ y", x=x, y=y)
+    np.testing.assert_allclose(val, x @ y, rtol=1e-14)
+    if xs == ys == (4,):
+        assert isinstance(val, float)
+    f = exprgrad.parse("sum(sin(x @ y))")
+    bind = {"x": x, "y": y}
+    r = f.gradients(bind)
+    for n in "xy":
+        np.testing.assert_allclose(r.gradients[n], numeric_grad(f, bind, n), rtol=1e-6, atol=1e-9)
+
+
+def test_sum_mean_axes_and_transpose():
+    X = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(exprgrad.evaluate("sum(X, 0)", X=X), [3, 5, 7])
+    np.testing.assert_array_equal(exprgrad.evaluate("mean(X, 1)", X=X), [1, 4])
+    np.testing.assert_array_equal(exprgrad.evaluate("sum(X, -1)", X=X), [3, 12])
+    assert exprgrad.evaluate("mean(X)", X=X) == 2.5
+    np.testing.assert_array_equal(exprgrad.evaluate("transpose(X)", X=X), X.T)
+    f = exprgrad.parse("sum(sum(X, 0)^2) + sum(mean(X, 1)^3) + sum(transpose(X) * T)")
+    T = np.arange(6.0).reshape(3, 2) + 1
+    bind = {"X": X, "T": T}
+    r = f.gradients(bind)
+    for n in "XT":
+        np.testing.assert_allclose(r.gradients[n], numeric_grad(f, bind, n), rtol=1e-6, atol=1e-8)
+
+
+def test_non_scalar_output_has_no_gradients():
+    f = exprgrad.parse("X @ w")
+    r = f.gradients(X=[[1, 2], [3, 4]], w=[1, 1])
+    np.testing.assert_array_equal(r.value, [3, 7])
+    assert r.gradients is None
+    assert r.note == "gradients need a scalar output (wrap it in sum() or mean())"
+    with pytest.raises(ShapeError, match="scalar output"):
+        f.check(X=[[1, 2], [3, 4]], w=[1, 1])
+
+
+def test_ieee_results_without_warnings():
+    import warnings as w
+
+    with w.catch_warnings():
+        w.simplefilter("error")
+        r = exprgrad.gradients("sum(log(x) + 1/x)", x=[0.0, 1.0, -1.0])
+    assert np.isnan(r.value)
+    g = r.gradients["x"]
+    assert np.isnan(g[0]) or np.isinf(g[0])
+    assert g[1] == 0.0
+    assert [m.message for m in r.warnings][:2] == [
+        "log at column 5 gave 2 non-finite values (of 3)",
+        "/ at column 15 gave 1 non-finite value (of 3)",
+    ]
+
+
+def test_node_values_are_floats_or_arrays():
+    r = exprgrad.gradients("sum(relu(x)) * relu(c)", x=[1.0, -2.0], c=3.0)
+    for node in r.nodes:
+        assert isinstance(node.value, (float, np.ndarray)) and np.ndim(node.value) in (0, 1)
+        if np.ndim(node.value) == 0:
+            assert isinstance(node.value, float)
+
+
+# -- shape errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, bind, err, message, column",
+    [
+        (
+            "sum(X @ w)",
+            {"X": np.ones((2, 3)), "w": np.ones(2)},
+            ShapeError,
+            "@ at column 7: shapes (2, 3) and (2,) do not align",
+            7,
+        ),
+        (
+            "sum(w @ X)",
+            {"X": np.ones((2, 3)), "w": np.ones(3)},
+            ShapeError,
+            "@ at column 7: shapes (3,) and (2, 3) do not align",
+            7,
+        ),
+        (
+            "sum(X + w)",
+            {"X": np.ones((2, 3)), "w": np.ones(2)},
+            ShapeError,
+            "+ at column 7: shapes (2, 3) and (2,) do not broadcast",
+            7,
+        ),
+        (
+            "sum(a @ w)",
+            {"a": 2.0, "w": np.ones(2)},
+            ShapeError,
+            "@ at column 7: shapes () and (2,) do not align (@ takes vectors and matrices; "
+            "use * to multiply by a number)",
+            7,
+        ),
+        (
+            "mean(sum(X, 2))",
+            {"X": np.ones((2, 3))},
+            ShapeError,
+            "sum at column 6: axis 2 is out of range for shape (2, 3)",
+            6,
+        ),
+        (
+            "sum(X, a)",
+            {"X": np.ones((2, 3)), "a": 1.0},
+            ArityError,
+            "sum at column 1: the axis must be a constant integer, e.g. sum(x, 0), "
+            "not an expression of the inputs",
+            1,
+        ),
+        (
+            "mean(X, 0.5)",
+            {"X": np.ones((2, 3))},
+            ArityError,
+            "mean at column 1: the axis must be an integer, got 0.5",
+            1,
+        ),
+    ],
+)
+def test_shape_errors(text, bind, err, message, column):
+    with pytest.raises(err) as info:
+        exprgrad.gradients(text, bind)
+    e = info.value
+    assert e.message == message
+    assert e.column == column and e.exit_code == 2
+    assert e.type == ("shape" if err is ShapeError else "arity")
+    assert e.to_json() == {"type": e.type, "message": message, "column": column}
+    with pytest.raises(err):  # the forward pass alone raises the same
+        exprgrad.evaluate(text, bind)
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+
+def test_inline_values():
+    np.testing.assert_array_equal(arrays.load_value("w", "[1, 2, 3]"), [1.0, 2.0, 3.0])
+    m = arrays.load_value("X", " [[1, 2], [3, 4.5e0]] ")
+    assert m.dtype == np.float64 and m.shape == (2, 2) and m[1, 1] == 4.5
+    assert arrays.load_value("c", "2.5") == 2.5
+    r = exprgrad.gradients("sum(w * w)", w="[1, 2, 3]")  # strings through the API, too
+    np.testing.assert_array_equal(r.gradients["w"], [2, 4, 6])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[[1, 2], [3]]", "--X: row 2 has 1 number, row 1 has 2 (rows must have equal lengths)"),
+        ('[1, "a"]', '--X: element 2 is the string "a", not a number'),
+        ("[1, [2]]", "--X: row 1 is a number; a matrix is a list of rows of numbers"),
+        ("[[1, true]]", "--X: row 1, column 2 is true, not a number"),
+        ("[[[1]]]", "--X: row 1, column 1 is a list (at most 2 dimensions), not a number"),
+        ("[]", "--X: the array is empty"),
+        (
+            "[1, 2",
+            "--X: not a valid array at character 6: Expecting ',' delimiter "
+            '(write e.g. "[1, 2, 3]" or "[[1, 2], [3, 4]]")',
+        ),
+        ("[1, null]", "--X: element 2 is null, not a number"),
+        ("abc", "--X: 'abc' is not a number"),
+    ],
+)
+def test_inline_errors(text, message):
+    with pytest.raises(BindingError) as info:
+        arrays.load_value("X", text)
+    assert info.value.message == message and info.value.exit_code == 2
+
+
+def test_csv_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.csv").write_text("x1, x2,x3\n1,2,3\n4, 5 ,6\n\n")
+    np.testing.assert_array_equal(arrays.load_value("X", "@h.csv"), [[1, 2, 3], [4, 5, 6]])
+    (tmp_path / "n.csv").write_text('1,2\r\n"3",-4e-1\r\n')
+    np.testing.assert_array_equal(arrays.load_value("X", "@n.csv"), [[1, 2], [3, -0.4]])
+    (tmp_path / "row.csv").write_text("a,b,c\n1,2,3\n")
+    assert arrays.load_value("w", "@row.csv").shape == (3,)
+    (tmp_path / "col.csv").write_text("y\n1\n2\n3\n4\n")
+    np.testing.assert_array_equal(arrays.load_value("y", "@col.csv"), [1, 2, 3, 4])
+    (tmp_path / "bom.csv").write_text("\ufeff1,nan\n", encoding="utf-8")
+    v = arrays.load_value("w", "@bom.csv")
+    assert v.shape == (2,) and v[0] == 1 and np.isnan(v[1])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("1,2\n3\n", "--X: d.csv, line 2: this row has 1 value, the first row has 2"),
+        ("a,b\n1,2\n3,x\n", "--X: d.csv, line 3, column 2: 'x' is not a number"),
+        ("1,2\n3,\n", "--X: d.csv, line 2, column 2: an empty field"),
+        ("1,a\n", "--X: d.csv, line 1, column 2: 'a' is not a number"),
+        (
+            "1;2\n3;4\n",
+            "--X: d.csv, line 2, column 1: '3;4' is not a number "
+            "(values must be separated by commas)",
+        ),
+        ("a,b\n\n", "--X: d.csv: no numbers in the file"),
+    ],
+)
+def test_csv_errors(tmp_path, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text(content)
+    with pytest.raises(BindingError) as info:
+        arrays.load_value("X", "@d.csv")
+    assert info.value.message == message
+
+
+def test_npy_and_json_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "w.npy", np.arange(3, dtype=np.int32))
+    w = arrays.load_value("w", "@w.npy")
+    assert w.dtype == np.float64 and w.tolist() == [0, 1, 2]
+    (tmp_path / "y.json").write_text(json.dumps([[1, 2], [3, 4]]))
+    assert arrays.load_value("y", "@y.json").tolist() == [[1, 2], [3, 4]]
+    (tmp_path / "s.json").write_text("2.5")
+    assert arrays.load_value("s", "@s.json") == 2.5
+    sub = tmp_path / "data"
+    sub.mkdir()
+    np.save(sub / "X.npy", np.eye(2))
+    assert arrays.load_value("X", "@data/X.npy").tolist() == [[1, 0], [0, 1]]
+
+
+@pytest.mark.parametrize(
+    "setup, text, message",
+    [
+        (None, "@missing.csv", "--X: cannot read missing.csv: No such file or directory"),
+        (None, "@missing.npy", "--X: cannot read missing.npy: No such file or directory"),
+        (None, "@x.txt", "--X: x.txt: unknown file type '.txt'; use .csv, .npy or .json"),
+        (None, "@", "--X: '@' must be followed by a file name, e.g. @data.csv"),
+        (("o.npy", "object"), "@o.npy", None),
+        (
+            ("t.npy", "3d"),
+            "@t.npy",
+            "--X: t.npy: 3 dimensions (shape (2, 2, 2)); at most 2 are supported",
+        ),
+        (
+            ("b.json", '{"a": 1}'),
+            "@b.json",
+            "--X: b.json: expected a number or a list of numbers, got an object",
+        ),
+        (
+            ("r.json", "[[1,2],\n [3]]"),
+            "@r.json",
+            "--X: r.json: row 2 has 1 number, row 1 has 2 (rows must have equal lengths)",
+        ),
+        (
+            ("bad.json", "[1,\n2,,]"),
+            "@bad.json",
+            "--X: bad.json, line 2: not valid JSON (Expecting value)",
+        ),
+    ],
+)
+def test_file_errors(tmp_path, monkeypatch, setup, text, message):
+    monkeypatch.chdir(tmp_path)
+    if setup:
+        fname, content = setup
+        if content == "object":
+            np.save(tmp_path / fname, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+        elif content == "3d":
+            np.save(tmp_path / fname, np.zeros((2, 2, 2)))
+        else:
+            (tmp_path / fname).write_text(content)
+    with pytest.raises(BindingError) as info:
+        arrays.load_value("X", text)
+    if message is None:
+        assert info.value.message.startswith("--X: o.npy: not a numeric .npy file")
+    else:
+        assert info.value.message == message
+    assert info.value.type == "binding"
+
+
+# -- gradient check ------------------------------------------------------------------------------
+
+
+def _mlp_bindings(n: int, d: int, h: int, seed: int = 5) -> dict:
+    rng = np.random.default_rng(seed)
+    return {
+        "X": rng.standard_normal((n, d)),
+        "W": rng.standard_normal((d, h)),
+        "b": rng.standard_normal(h),
+        "v": rng.standard_normal(h),
+        "c": 0.1,
+        "y": rng.standard_normal(n),
+    }
+
+
+def test_check_elementwise_rows_and_summary():
+    bind = _mlp_bindings(4, 2, 3)
+    rep = exprgrad.check(MLP, bind)
+    assert rep.ok and rep.method == "elementwise"
+    assert len(rep.rows) == 8 + 6 + 3 + 3 + 1 + 4
+    assert rep.rows[0].variable == "X" and rep.rows[0].index == (0, 0)
+    assert rep.rows[7].index == (3, 1)
+    assert [r.index for r in rep.rows if r.variable == "c"] == [None]
+    summary = arrays.worst_rows(rep)
+    assert [(r.variable, n, bad) for r, n, bad in summary] == [
+        ("X", 8, 0),
+        ("W", 6, 0),
+        ("b", 3, 0),
+        ("v", 3, 0),
+        ("c", 1, 0),
+        ("y", 4, 0),
+    ]
+
+
+def test_check_switches_to_directional_above_the_limit():
+    bind = _mlp_bindings(400, 3, 4)  # 1200 + 12 + 4 + 4 + 1 + 400 elements
+    rep = exprgrad.check(MLP, bind)
+    assert rep.ok and rep.method == "directional"
+    assert [r.variable for r in rep.rows] == list("XWbvcy")
+    again = exprgrad.check(MLP, bind, method="directional", seed=7)
+    same = exprgrad.check(MLP, bind, method="directional", seed=7)
+    assert [r.numeric for r in again.rows] == [r.numeric for r in same.rows]
+    fresh = exprgrad.check(MLP, bind, method="directional")  # no seed: one is drawn, kept
+    replay = exprgrad.check(MLP, bind, method="directional", seed=fresh.seed)
+    assert isinstance(fresh.seed, int) and replay.seed == fresh.seed
+    assert [r.numeric for r in replay.rows] == [r.numeric for r in fresh.rows]
+    forced = exprgrad.check(MLP, _mlp_bindings(4, 2, 3), method="directional")
+    assert forced.method == "directional" and forced.ok and len(forced.rows) == 6
+    small = exprgrad.check(MLP, bind, method="elementwise", wrt=["b"])
+    assert small.method == "elementwise" and len(small.rows) == 4 and small.ok
+
+
+@pytest.mark.parametrize("method", ["elementwise", "directional"])
+def test_check_catches_a_wrong_rule(monkeypatch, method):
+    code = CODE["sigmoid"]
+    good = arrays.VJP[code]
+    wrong = list(arrays.VJP)
+    wrong[code] = (lambda g, ans, x, y: 1.01 * good[0](g, ans, x, y), None)
+    monkeypatch.setattr(arrays, "VJP", wrong)
+    rep = exprgrad.check(MLP, _mlp_bindings(4, 2, 3), method=method, seed=0)
+    assert not rep.ok
+    bad = {r.variable for r in rep.rows if not r.ok}
+    assert {"X", "W", "b"} <= bad and "c" not in bad and "y" not in bad
+
+
+def test_check_reports_kinks():
+    rep = exprgrad.check("sum(relu(x) * y)", x=[0.0, 1.0, -1.0], y=[1.0, 2.0, 3.0])
+    row = rep.rows[0]
+    assert row.index == (0,) and not row.within_tolerance and row.ok
+    assert row.kink.startswith("relu at column 5: its input is 0 at index (0,); relu has a kink")
+    assert all(r.kink is None for r in rep.rows[1:])
+
+
+# -- printing ------------------------------------------------------------------------------------
+
+
+def test_format_value():
+    assert arrays.format_value(np.array([1.0, 2.5, -3.0])) == "[  1, 2.5,  -3]"
+    assert arrays.format_value(np.array([[1.0, 2.0], [3.0, 40.0]])) == "[[ 1,  2],\n [ 3, 40]]"
+    assert arrays.format_value(2.0) == "2"
+    big = np.arange(2000.0)
+    short = arrays.format_value(big)
+    assert short == "[   0,    1,    2, …, 1997, 1998, 1999]"
+    full = arrays.format_value(big, full=True)
+    assert "…" not in full and full.count(",") == 1999
+    m = arrays.format_value(np.arange(10000.0).reshape(100, 100) / 7)
+    assert m.count("\n") == 6 and "…" in m and "0.142857" in m
+    assert arrays.to_list(np.eye(2)) == [[1.0, 0.0], [0.0, 1.0]]
+
+
+# -- start-up: scalar work never imports numpy ------------------------------------------------
+
+
+def test_scalar_work_does_not_import_numpy(python_runner):
+    code = (
+        "import sys, exprgrad\n"
+        "r = exprgrad.gradients('(a + b^3) * c', a=7, b=3, c=2)\n"
+        "assert (r.value, r.gradients) == (68.0, {'a': 2.0, 'b': 54.0, 'c': 34.0}), r\n"
+        "exprgrad.check('relu(a) * tanh(b)', a=1, b=2)\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    assert python_runner(code, 60).stdout.strip() == "False"
+    code_arr = (
+        "import sys, exprgrad\n"
+        "exprgrad.evaluate('sum(x)', x=[1, 2])\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    assert python_runner(code_arr, 60).stdout.strip() == "True"  # the check can fail
+
+
+def test_errors_are_exprgrad_errors():
+    with pytest.raises(ExprgradError):
+        exprgrad.evaluate("sum(X @ X)", X=np.ones((2, 3)))

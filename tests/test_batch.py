@@ -1,0 +1,615 @@
+"""Test layer: expression files and pipes (exprgrad/batch.py, issue 3).
+
+Most tests call ``exprgrad.batch.run_cli`` with in-memory streams; a few go through Click's
+CliRunner (``eval -f``), and a few run the installed ``exprgrad`` command in a subprocess
+(streaming: line 1's result is read before line 2 is written; ``| head``; deep and huge input
+through stdin).  Every JSON line is parsed strictly.  Imports: stdlib, pytest, click, exprgrad.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import exprgrad
+from exprgrad import batch, cli
+from exprgrad.batch import run_cli
+
+REPO = Path(exprgrad.__file__).resolve().parent.parent
+LECTURE = REPO / "examples" / "lecture.expr"
+EXE = Path(sys.executable).parent / ("exprgrad.exe" if os.name == "nt" else "exprgrad")
+needs_exe = pytest.mark.skipif(not EXE.exists(), reason=f"exprgrad is not installed at {EXE}")
+
+
+def _no_constant(name: str):
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def jsonl(text: str) -> list[dict]:
+    """Every line of ``text`` as a strictly parsed JSON object."""
+    out = []
+    for line in text.splitlines():
+        obj = json.loads(line, parse_constant=_no_constant)
+        assert isinstance(obj, dict)
+        out.append(obj)
+    return out
+
+
+def run(
+    text: str | bytes,
+    *,
+    command: str = "eval",
+    bindings: dict | None = None,
+    json_: bool = True,
+    tty: bool = False,
+    filename: str = "f.expr",
+    **options,
+) -> tuple[int, str, str]:
+    data = text.encode() if isinstance(text, str) else text
+    out, err = io.StringIO(), io.StringIO()
+    code = run_cli(
+        command,
+        io.BytesIO(data),
+        filename,
+        dict(bindings or {}),
+        {"json": json_, **options},
+        out,
+        err,
+        tty,
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def by_line(objs: list[dict]) -> dict[int, dict]:
+    return {o["line"]: o for o in objs}
+
+
+# -- the lecture file ---------------------------------------------------------------------------
+def test_lecture_file_reproduces_the_slides():
+    code, out, err = run(LECTURE.read_bytes(), filename=str(LECTURE))
+    assert code == 0, err
+    assert err == ""
+    exprs = [o for o in jsonl(out) if "name" not in o]
+    got = [(o["expression"], o["value"], o["gradients"]) for o in exprs]
+    assert got == [
+        ("(a + b) * c", 20, {"a": 2, "b": 2, "c": 10}),
+        ("(a + b^3) * c", 68, {"a": 2, "b": 54, "c": 34}),
+        ("(a + relu(b)) * c", 20, {"a": 2, "b": 2, "c": 10}),
+        ("(a + relu(b)) * c", 14, {"a": 2, "b": 0, "c": 7}),
+        ("(a + b) * b^3", 270, {"a": 27, "b": 297}),
+    ]
+    inputs = [(o["name"], o["value"]) for o in jsonl(out) if "name" in o]
+    assert inputs == [("a", 7), ("b", 3), ("c", 2), ("b", -3), ("b", 3)]
+
+
+def test_lecture_file_through_click_eval_and_check():
+    runner = CliRunner()
+    res = runner.invoke(cli.cli, ["eval", "-f", str(LECTURE), "--json"], prog_name="exprgrad")
+    assert res.exit_code == 0, res.output
+    values = [o["value"] for o in jsonl(res.stdout) if "gradients" in o]
+    assert values == [20, 68, 20, 14, 270]
+    res = runner.invoke(cli.cli, ["check", "-f", str(LECTURE), "--json"], prog_name="exprgrad")
+    assert res.exit_code == 0, res.output
+    objs = jsonl(res.stdout)
+    assert all(o["ok"] is True for o in objs)
+    assert sum(len(o["checks"]) for o in objs) == 3 + 3 + 3 + 3 + 2
+
+
+def test_plain_output_is_tsv_with_a_header():
+    code, out, err = run(LECTURE.read_bytes(), json_=False)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "line\tname\tvalue\tvariable\tgradient\terror"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert all(len(r) == 6 for r in rows)
+    assert ["8", "a", "7", "", "", ""] in rows
+    assert ["13", "", "68", "b", "54", ""] in rows
+    assert ["20", "", "270", "b", "297", ""] in rows
+    code, out, _ = run("x = 2\nx^2\n", command="check", json_=False)
+    header, *rows = (line.split("\t") for line in out.splitlines())
+    assert header[:4] == ["line", "name", "value", "variable"] and "ok" in header
+    assert rows[-1][:5] == ["2", "", "4", "x", "4"] and rows[-1][header.index("ok")] == "true"
+
+
+def test_terminal_rows_go_through_rich():
+    code, out, err = run("a = 2\nd = a * a\nd + 1\n", tty=True, json_=False)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert "input a = 2" in lines[0]
+    assert "∂d/∂a = 4" in lines[1]
+    assert "= 5" in lines[2] and "∂f/∂a = 4" in lines[2]
+
+
+# -- statements and definitions ----------------------------------------------------------------
+def test_broken_middle_line_keeps_first_and_last_results():
+    code, out, err = run("a * 2\n(a + ) * 3\na * 4\n", bindings={"a": "5"})
+    assert code == 2
+    objs = jsonl(out)
+    assert [o["line"] for o in objs] == [1, 2, 3]
+    assert objs[0]["value"] == 10 and objs[2]["value"] == 20
+    assert objs[1]["error"]["type"] == "syntax" and objs[1]["error"]["column"] == 6
+    lines = err.splitlines()
+    assert lines[0].startswith("f.expr:2:6: unexpected ')'")
+    assert lines[1].strip() == "(a + ) * 3"
+    assert lines[2].index("^") == lines[1].index(")")
+
+
+def test_numbering_counts_comments_and_blank_lines_crlf_and_bom():
+    text = b"\xef\xbb\xbf# header\r\n\r\na = 1   # an input\r\n   \r\na * 3\r\n"
+    code, out, err = run(text)
+    assert code == 0, err
+    objs = jsonl(out)
+    assert [(o["line"], o["expression"]) for o in objs] == [(3, "a = 1"), (5, "a * 3")]
+    assert objs[1]["value"] == 3
+
+
+def test_a_definition_used_twice_sums_both_paths():
+    text = "a = 3\nb = 2\nd = a * b\nd * d + d\n"
+    code, out, err = run(text)
+    assert code == 0, err
+    objs = by_line(jsonl(out))
+    assert objs[3] == {
+        "line": 3,
+        "expression": "d = a * b",
+        "name": "d",
+        "value": 6,
+        "gradients": {"a": 2, "b": 3},
+        "warnings": [],
+    }
+    # f = d^2 + d: df/dd = 2d + 1 = 13; df/da = 13 * b, df/db = 13 * a
+    assert objs[4]["value"] == 42
+    assert objs[4]["gradients"] == {"a": 26, "b": 39}
+
+
+def test_definitions_are_one_shared_node_and_expression_lines_free_their_nodes():
+    b = batch.Batch("eval", {})
+    b.run(1, "a = 3")
+    b.run(2, "d = exp(a) * a")
+    size = len(b.tape)
+    node = b.tape.scope["d"]
+    for i in range(200):
+        r = b.run(3 + i, f"d + d * {i}")
+        assert r.kind == "expr"
+    assert len(b.tape) == size  # memory grows with definitions, not lines
+    assert b.tape.scope["d"] == node
+    r = b.run(300, "e = d + 1")
+    assert r.kind == "def" and len(b.tape) > size
+
+
+def test_repeated_input_definitions_reset_the_default():
+    text = "b = 3\nrelu(b) * 2\nb = -3\nrelu(b) * 2\nb = 5\nb * 1\n"
+    code, out, err = run(text)
+    assert code == 0, err
+    objs = by_line(jsonl(out))
+    assert (objs[2]["value"], objs[2]["gradients"]) == (6, {"b": 2})
+    assert (objs[4]["value"], objs[4]["gradients"]) == (0, {"b": 0})
+    assert objs[6]["value"] == 5
+
+
+def test_a_command_line_binding_overrides_every_default():
+    text = "b = 3\nb * 2\nb = -3\nb * 2\n"
+    code, out, err = run(text, bindings={"b": "10"})
+    assert code == 0, err
+    objs = jsonl(out)
+    assert [o["value"] for o in objs] == [10, 20, 10, 20]
+    assert objs[0]["default"] == 3 and objs[2]["default"] == -3
+
+
+def test_definitions_see_the_current_defaults_nothing_stale():
+    text = "a = 2\nd = a * a\nd + 0\na = 5\nd + 0\n"
+    code, out, _ = run(text)
+    objs = by_line(jsonl(out))
+    assert (objs[3]["value"], objs[3]["gradients"]) == (4, {"a": 4})
+    assert (objs[5]["value"], objs[5]["gradients"]) == (25, {"a": 10})
+
+
+def test_check_re_evaluates_definitions_under_perturbation():
+    # numeric d/da of d*b only matches 2ab if d is recomputed at a +- h
+    text = "a = 3\nb = 2\nd = a * a\nd * b\n"
+    code, out, err = run(text, command="check")
+    assert code == 0, err
+    last = jsonl(out)[-1]
+    assert last["ok"] is True
+    rows = {r["variable"]: r for r in last["checks"]}
+    assert rows["a"]["backprop"] == 12 and abs(rows["a"]["numeric"] - 12) < 1e-6
+    assert rows["b"]["backprop"] == 9 and abs(rows["b"]["numeric"] - 9) < 1e-6
+
+
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("a = 1\nd = a + 1\nd = a + 2\n", 3, "'d' is already defined on line 2"),
+        ("a = 1\nd = d + a\n", 2, "uses the name itself"),
+        ("a = 1\na = a + 1\n", 2, "it is an input (defined on line 1"),
+        ("x = 1\ne = x * y\ny = x + 1\n", 3, "an earlier definition uses it as an input"),
+        ("pi = 3\n", 1, "pi is a built-in constant"),
+        ("a = 1\nd = a * q\nd + 1\n", 3, "'d' is defined on line 2, but that definition failed"),
+    ],
+)
+def test_definition_errors_are_reported_on_their_line(text, line, message):
+    code, out, err = run(text, bindings={"y": "1"} if "y" in text else None)
+    assert code == 2
+    errors = [o for o in jsonl(out) if "error" in o]
+    assert any(o["line"] == line and message in o["error"]["message"] for o in errors), out
+    assert f"f.expr:{line}:" in err
+
+
+def test_a_failed_definition_can_be_defined_again():
+    code, out, _ = run("a = 1\nd = a +\nd = a + 1\nd * 2\n")
+    assert code == 2
+    assert jsonl(out)[-1]["value"] == 4
+
+
+def test_gradients_follow_order_of_appearance_through_definitions():
+    code, out, _ = run("c = 1\nb = 2\na = 3\nd = b * c\na + d\n")
+    assert list(jsonl(out)[-1]["gradients"]) == ["a", "b", "c"]
+
+
+def test_unused_binding_is_reported_after_the_last_line():
+    code, out, err = run("a = 1\na * 2\n", bindings={"a": "3", "aa": "1"})
+    assert code == 2
+    assert [o["value"] for o in jsonl(out)] == [3, 6]
+    assert err.strip().splitlines()[-1].startswith("exprgrad: error: --aa is bound but no line")
+    code, _, err = run("x * 2\n", bindings={"x": "1"}, wrt=["x", "y"])
+    assert code == 2 and "--wrt names 'y'" in err
+
+
+def test_wrt_limits_gradients_per_line():
+    code, out, err = run("a * b\nb * 3\n", bindings={"a": "2", "b": "5"}, wrt=["b"])
+    assert code == 0, err
+    assert [o["gradients"] for o in jsonl(out)] == [{"b": 2}, {"b": 3}]
+
+
+def test_bad_binding_value_stops_before_reading():
+    code, out, err = run("a\n", bindings={"a": "seven"})
+    assert code == 2 and out == ""
+    assert "not a number" in err
+
+
+# -- exit statuses -------------------------------------------------------------------------------
+def test_exit_statuses():
+    assert run("x = 2\nx^2\n", command="check")[0] == 0
+    # a huge step makes the central difference of exp wrong: the check fails
+    code, out, _ = run("x = 2\nexp(x)\n", command="check", eps=0.5)
+    assert code == 1 and jsonl(out)[-1]["ok"] is False
+    # bad input wins over a failed check
+    assert run("x = 2\nexp(x)\n)\n", command="check", eps=0.5)[0] == 2
+    assert run("y\n")[0] == 2  # unbound
+    assert run("")[0] == 0
+
+
+def test_ctrl_c_exits_130_after_flushing_earlier_results():
+    class Interrupting(io.RawIOBase):
+        def __init__(self):
+            self.sent = False
+
+        def readable(self):
+            return True
+
+        def readinto(self, buf):
+            if self.sent:
+                raise KeyboardInterrupt
+            self.sent = True
+            data = b"a = 1\na + 1\n"
+            buf[: len(data)] = data
+            return len(data)
+
+    out, err = io.StringIO(), io.StringIO()
+    code = run_cli(
+        "eval", io.BufferedReader(Interrupting()), "<stdin>", {}, {"json": True}, out, err, False
+    )
+    assert code == 130
+    assert [o["value"] for o in jsonl(out.getvalue())] == [1, 2]
+    assert "interrupted" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_closed_stdout_ends_quietly():
+    class Closing(io.StringIO):
+        def write(self, s):
+            raise BrokenPipeError
+
+    err = io.StringIO()
+    code = run_cli("eval", io.BytesIO(b"1\n2\n"), "x", {}, {"json": True}, Closing(), err, False)
+    assert code == 0 and err.getvalue() == ""
+
+
+# -- streams --------------------------------------------------------------------------------------
+def test_a_huge_file_is_not_loaded_before_work_starts():
+    """A virtual 1 GB file: the first results come after reading only a little of it."""
+
+    class Huge(io.RawIOBase):
+        size = 1 << 30
+
+        def __init__(self):
+            self.pos = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buf):
+            n = min(len(buf), self.size - self.pos)
+            line = b"(a + b^3) * c\n"
+            chunk = (line * (n // len(line) + 1))[:n]
+            buf[:n] = chunk
+            self.pos += n
+            return n
+
+    raw = Huge()
+
+    class Stop(io.StringIO):
+        lines = 0
+
+        def write(self, s):
+            Stop.lines += s.count("\n")
+            if Stop.lines > 3:
+                raise BrokenPipeError
+            return super().write(s)
+
+    bindings = {"a": "7", "b": "3", "c": "2"}
+    code = run_cli(
+        "eval",
+        io.BufferedReader(raw),
+        "big",
+        bindings,
+        {"json": True},
+        Stop(),
+        io.StringIO(),
+        False,
+    )
+    assert code == 0
+    assert raw.pos < 1 << 20  # read well under 1 MB of the 1 GB
+
+
+def test_linear_time_in_lines():
+    """10x the lines costs about 10x the time (not more): each line costs its own nodes."""
+    rng = random.Random(5)
+
+    def make(n: int) -> bytes:
+        out = ["a = 7", "b = 3", "c = 2"]
+        for i in range(n):
+            r = i % 10
+            if r == 0:
+                out.append(f"d{i} = a * {i} + b")
+            elif r == 1:
+                out.append(f"x{i} = {rng.random():.4f}")
+            elif r == 2:
+                out.append(f"d{i - 2} * x{i - 1} + c")
+            else:
+                out.append(f"(a + b^3) * c + {i}")
+        return ("\n".join(out) + "\n").encode()
+
+    def cost(data: bytes) -> float:
+        t = time.process_time()
+        code = run_cli(
+            "eval", io.BytesIO(data), "x", {}, {"json": True}, io.StringIO(), io.StringIO(), False
+        )
+        assert code == 0
+        return time.process_time() - t
+
+    small, big = make(10_000), make(100_000)
+    t_small = min(cost(small) for _ in range(2))
+    t_big = cost(big)
+    assert t_big / t_small <= 13, (t_small, t_big)
+
+
+# -- hostile input ------------------------------------------------------------------------------
+def test_invalid_utf8_and_nul_are_clear_errors_on_their_line():
+    code, out, err = run(b"a = 1\nb\xff = 2\nx\x00y\na + 1\n")
+    assert code == 2
+    objs = jsonl(out)
+    assert objs[1]["error"]["type"] == "io" and "invalid UTF-8" in objs[1]["error"]["message"]
+    assert objs[1]["error"]["column"] == 2
+    assert objs[2]["error"]["column"] == 2 and "NUL" in objs[2]["error"]["message"]
+    assert objs[3]["value"] == 2
+    assert "f.expr:2:2: invalid UTF-8" in err and "f.expr:3:2: NUL" in err
+
+
+def test_binary_garbage_stops_with_one_clear_message():
+    rng = random.Random(1)
+    data = bytes(rng.randrange(256) for _ in range(200_000))
+    code, out, err = run(data)
+    assert code == 2
+    assert "Traceback" not in err
+    assert len(jsonl(out)) <= 200
+    assert "binary" in err
+
+
+def test_a_10_mb_line_echoes_at_most_80_columns():
+    line = "(a + " + "b" * 10_000_000 + " *"  # a 10 MB name, then the line ends too early
+    code, out, err = run(line + "\na\n", bindings={"a": "1"})
+    assert code == 2
+    objs = jsonl(out)
+    assert objs[0]["error"]["type"] == "syntax" and objs[1]["value"] == 1
+    assert objs[0]["error"]["column"] == len(line) + 1
+    head, src, caret = err.splitlines()[:3]
+    assert len(src) <= 80 and len(caret) <= 80  # the echo of the 10 MB line
+    assert len(err) < 1000
+    assert head.startswith(f"f.expr:1:{len(line) + 1}: unexpected end of input")
+    assert src.rstrip().endswith("b *") and caret.index("^") == len(src.rstrip())
+
+
+def test_very_long_names_give_bounded_messages():
+    name = "v" * 100_000
+    code, out, err = run(f"{name} * 2\n{name}2 = {name} + 1\n")
+    assert code == 2
+    assert all(len(o["error"]["message"]) <= 300 for o in jsonl(out))
+    assert all(len(x) <= 300 for x in err.splitlines())
+
+
+def test_missing_file_and_directory_through_click(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(cli.cli, ["eval", "-f", str(tmp_path / "nope.expr")], prog_name="exprgrad")
+    assert res.exit_code == 2 and "no such file" in res.output
+    res = runner.invoke(cli.cli, ["eval", "-f", str(tmp_path)], prog_name="exprgrad")
+    assert res.exit_code == 2 and "directory" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_stdin_through_click_is_json_lines_even_for_one_line():
+    runner = CliRunner()
+    res = runner.invoke(
+        cli.cli, ["eval", "--json", "--x", "3"], input="x^2\n", prog_name="exprgrad"
+    )
+    assert res.exit_code == 0, res.output
+    assert jsonl(res.stdout) == [
+        {"line": 1, "expression": "x^2", "value": 9, "gradients": {"x": 6}, "warnings": []}
+    ]
+    res = runner.invoke(cli.cli, ["check", "-f", "-", "--json"], input="x = 1\nx^2\n")
+    assert res.exit_code == 0 and jsonl(res.stdout)[-1]["ok"] is True
+
+
+def test_non_finite_values_are_strings_in_json():
+    code, out, err = run("x = 0\nlog(x)\n1/x - 1/x\n")
+    assert code == 0
+    objs = jsonl(out)
+    assert objs[1]["value"] == "-inf" and objs[1]["gradients"] == {"x": "inf"}
+    assert objs[2]["value"] == "nan"
+    assert "f.expr:2: warning:" in err
+
+
+# -- the installed command ------------------------------------------------------------------------
+def _popen(*args: str) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.pop("EXPRGRAD_DEBUG", None)
+    return subprocess.Popen(
+        [str(EXE), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def _readline(proc: subprocess.Popen, timeout: float) -> bytes:
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, "no result within the time limit: output is not streamed"
+    return proc.stdout.readline()
+
+
+@needs_exe
+@pytest.mark.skipif(os.name == "nt", reason="select() on pipes")
+def test_streaming_each_result_comes_before_the_next_line_is_written():
+    proc = _popen("eval", "--json", "--a", "7")
+    try:
+        proc.stdin.write(b"a * 2\n")
+        proc.stdin.flush()
+        first = json.loads(_readline(proc, 20), parse_constant=_no_constant)
+        assert first == {
+            "line": 1,
+            "expression": "a * 2",
+            "value": 14,
+            "gradients": {"a": 2},
+            "warnings": [],
+        }
+        proc.stdin.write(b"a + 1\n")
+        proc.stdin.flush()
+        second = json.loads(_readline(proc, 20), parse_constant=_no_constant)
+        assert second["line"] == 2 and second["value"] == 8
+        proc.stdin.close()
+        assert proc.wait(20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@needs_exe
+def test_installed_command_reads_a_file_and_reports_errors(tmp_path):
+    f = tmp_path / "mixed.expr"
+    f.write_text("a = 7\n(a + ) * 2\na * 3\n")
+    p = subprocess.run([str(EXE), "eval", "-f", str(f)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    rows = [line.split("\t") for line in p.stdout.splitlines()]
+    assert rows[0] == ["line", "name", "value", "variable", "gradient", "error"]
+    assert rows[1] == ["1", "a", "7", "", "", ""]
+    assert rows[2][:5] == ["2", "", "", "", ""] and rows[2][5].startswith("syntax: unexpected ')'")
+    assert rows[3] == ["3", "", "21", "a", "3", ""]
+    assert f"{f}:2:6: unexpected ')'" in p.stderr and "Traceback" not in p.stderr
+
+
+@needs_exe
+def test_head_closing_the_pipe_is_quiet(tmp_path):
+    f = tmp_path / "many.expr"
+    f.write_text("a = 2\n" + "a * 3\n" * 50_000)
+    p = subprocess.run(
+        f"'{EXE}' eval --json -f '{f}' | head -n 2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert len(p.stdout.splitlines()) == 2
+    assert "Traceback" not in p.stderr and "Error" not in p.stderr
+
+
+@needs_exe
+def test_deep_and_huge_expressions_through_stdin():
+    deep = "(" * 100_000 + "a" + ")" * 100_000 + "\n"
+    p = subprocess.run(
+        [str(EXE), "eval", "--json", "--a", "2"],
+        input=deep.encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert jsonl(p.stdout.decode())[0]["gradients"] == {"a": 1}
+    huge = "a" + " + a" * 1_250_000 + "\n"  # 5 MB
+    p = subprocess.run(
+        [str(EXE), "eval", "--json", "--a", "2"],
+        input=huge.encode(),
+        capture_output=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    obj = jsonl(p.stdout.decode())[0]
+    assert obj["value"] == 2 * 1_250_001 and obj["gradients"] == {"a": 1_250_001}
+
+
+@needs_exe
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_on_a_pipe_exits_130_without_traceback():
+    proc = _popen("eval", "--json", "--a", "1")
+    try:
+        proc.stdin.write(b"a + 1\n")
+        proc.stdin.flush()
+        assert json.loads(_readline(proc, 20))["value"] == 2  # running, waiting for line 2
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 130
+        assert b"Traceback" not in err
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_batch_lines_match_the_single_expression_api():
+    """The batch's scalar fast path gives what ``Expression.gradients`` gives, for every op."""
+    from exprgrad.ops import OPS
+
+    exprs = [op.example for op in OPS if op.example and op.fwd and not op.array_only]
+    exprs += ["log(x - 0.7) * y", "x / (y - y)", "(x + y)^x * relu(y - x) + abs(x - 0.7)"]
+    bindings = {"x": 0.7, "y": 1.3}
+    for text in exprs:
+        f = exprgrad.parse(text)
+        want = f.gradients({k: v for k, v in bindings.items() if k in f.variables})
+        code, out, _ = run(f"x = 0.7\ny = 1.3\n{text}\n")
+        got = jsonl(out)[-1]
+        assert got["expression"] == text
+        assert got["value"] == _jsonish(want.value), text
+        assert got["gradients"] == {k: _jsonish(v) for k, v in want.gradients.items()}, text
+        assert got["warnings"] == [w.message for w in want.warnings], text
+
+
+def _jsonish(x: float):
+    return x if x - x == 0 else ("nan" if x != x else ("inf" if x > 0 else "-inf"))

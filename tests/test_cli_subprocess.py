@@ -1,0 +1,226 @@
+"""Test layer: real runs of the installed ``exprgrad`` console script in subprocesses.
+
+The lecture example end to end, strict JSON on a pipe, a reader that closes the pipe early
+(``| head``), Ctrl-C (SIGINT -> exit 130, no traceback), and that a scalar ``--json`` eval and
+``--help`` import neither numpy nor rich (nor lark).  The command is looked up next to
+sys.executable (skipped when it is not installed there).  Imports: stdlib, pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import exprgrad
+
+REPO = Path(exprgrad.__file__).resolve().parent.parent
+EXE = Path(sys.executable).parent / ("exprgrad.exe" if os.name == "nt" else "exprgrad")
+LECTURE = ["eval", "(a + b^3) * c", "--a", "7", "--b", "3", "--c", "2"]
+
+needs_exe = pytest.mark.skipif(not EXE.exists(), reason=f"exprgrad is not installed at {EXE}")
+
+
+def _no_constant(name: str):
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.pop("EXPRGRAD_DEBUG", None)
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def exprgrad_run(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(EXE), *args], capture_output=True, text=True, timeout=60, env=_env(), **kw
+    )
+
+
+@needs_exe
+def test_lecture_example_plain():
+    p = exprgrad_run(*LECTURE)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == [
+        "variable\tvalue\tgradient",
+        "(output)\t68\t1",
+        "a\t7\t2",
+        "b\t3\t54",
+        "c\t2\t34",
+    ]
+    assert p.stderr == ""
+
+
+@needs_exe
+def test_json_on_a_pipe_is_strict():
+    p = exprgrad_run("check", "(a + relu(b)) * c", "--a", "7", "--b", "0", "--c", "2", "--json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout, parse_constant=_no_constant)
+    assert obj["ok"] is True and obj["checks"][1]["kink"]
+    p = exprgrad_run("eval", "log(x)", "--x", "0", "--json")
+    assert p.returncode == 0
+    assert json.loads(p.stdout, parse_constant=_no_constant)["value"] == "-inf"
+    assert "warning" in p.stderr and "log" in p.stderr
+
+
+@needs_exe
+def test_syntax_error_exit_2_with_caret():
+    p = exprgrad_run("eval", "2a", "--a", "1")
+    assert p.returncode == 2
+    assert p.stdout == ""
+    lines = p.stderr.splitlines()
+    assert "implicit multiplication" in lines[0]
+    assert lines[2].index("^") == lines[1].index("a")
+    assert "Traceback" not in p.stderr
+
+
+@needs_exe
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_closed_pipe_exits_quietly(json_flag):
+    """Like ``exprgrad eval ... | head -0``: the reader is gone before anything is written."""
+    p = subprocess.Popen(
+        [str(EXE), *LECTURE, *json_flag],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    p.stdout.close()  # no reader: every write gets EPIPE
+    _, err = p.communicate(timeout=60)
+    assert p.returncode in (0, 141), err
+    assert err == b"", err.decode(errors="replace")
+
+
+@needs_exe
+def test_pipe_into_head():
+    p = subprocess.run(
+        f'"{EXE}" eval "(a + b^3) * c" --a 7 --b 3 --c 2 | head -n 1',
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert p.stdout == "variable\tvalue\tgradient\n"
+    assert p.stderr == ""
+
+
+def _wait_for(stream, text: bytes, timeout: float = 30.0) -> bytes:
+    got = b""
+    deadline = time.monotonic() + timeout
+    while text not in got and time.monotonic() < deadline:
+        chunk = stream.readline()
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_while_working_exits_130():
+    """SIGINT while a command runs (here: blocked reading stdin) -> exit 130, no traceback."""
+    code = (
+        "import sys, exprgrad.api as api\n"
+        "def slow(self, *a, **k):\n"
+        "    sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
+        "    sys.stdin.readline()\n"
+        "api.Expression.gradients = slow\n"
+        "from exprgrad.cli import main\n"
+        "sys.exit(main(['eval', 'x', '--x', '1']))\n"
+    )
+    env = _env()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert b"ready" in _wait_for(p.stderr, b"ready")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert p.returncode == 130, err
+    assert b"Traceback" not in err
+
+
+@needs_exe
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_in_batch_mode_exits_130():
+    """SIGINT to ``exprgrad eval`` reading statements from stdin -> 130, no traceback."""
+    p = subprocess.Popen(
+        [str(EXE), "eval"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        p.stdin.write(b"x = 2\n")
+        p.stdin.flush()
+        assert _wait_for(p.stdout, b"\n"), "no result for the first line"
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert p.returncode == 130, err
+    assert b"Traceback" not in err
+
+
+_MODULES = (
+    "import io, json, sys, contextlib\n"
+    "from exprgrad.cli import main\n"
+    "buf = io.StringIO()\n"
+    "with contextlib.redirect_stdout(buf):\n"
+    "    try:\n"
+    "        code = main({args!r})\n"
+    "    except SystemExit as e:\n"
+    "        code = e.code\n"
+    "print(json.dumps({{'code': code, 'out': buf.getvalue(), 'modules': sorted(sys.modules)}}))\n"
+)
+
+
+def _modules_after(args: list[str]) -> dict:
+    env = _env()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    p = subprocess.run(
+        [sys.executable, "-c", _MODULES.format(args=args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.splitlines()[-1])
+
+
+def _top(modules: list[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_scalar_json_eval_imports_neither_numpy_nor_rich():
+    got = _modules_after([*LECTURE, "--json"])
+    assert got["code"] == 0
+    assert json.loads(got["out"])["value"] == 68.0
+    assert not {"numpy", "rich", "lark"} & _top(got["modules"])
+
+
+def test_help_imports_neither_numpy_nor_rich():
+    got = _modules_after(["eval", "--help"])
+    assert got["code"] == 0 and "Examples:" in got["out"]
+    assert not {"numpy", "rich", "lark"} & _top(got["modules"])
+
+
+def test_scalar_check_plain_imports_neither_numpy_nor_rich():
+    got = _modules_after(["check", "(a + relu(b)) * c", "--a", "7", "--b", "-3", "--c", "2"])
+    assert got["code"] == 0 and got["out"].startswith("variable\tbackprop")
+    assert not {"numpy", "rich", "lark"} & _top(got["modules"])

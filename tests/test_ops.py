@@ -1,0 +1,187 @@
+"""Test layer: every scalar op of the ops table against central differences, driven by the table.
+
+For each row of ``exprgrad.ops.OPS`` that the scalar engine runs, its ``example`` is parsed (the op
+must appear in the graph) and backprop is compared with a fourth-order central difference at 64
+points spread across the row's test ``domain`` (per input), so a new row is covered by adding it.
+Kink ops are skipped within 1e-3 of their kink and tested there for their documented value (0).
+The IEEE-safe fallbacks of the generated engine (``SAFE_FWD``/``SAFE_VJP``) must agree with the fast
+loops wherever the fast loops do not raise.  Plus hand-derived derivatives.
+Imports: stdlib, pytest, exprgrad.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import exprgrad
+from exprgrad import engine
+from exprgrad.ops import CODE, FUNCTIONS, OPS
+
+SCALAR_ROWS = [op for op in OPS if op.fwd is not None and not op.array_only and op.kind != "leaf"]
+N_POINTS = 64
+STEP = 2e-4  # five-point stencil reaches x +- 4e-4: inside the 1e-3 kink margin
+RTOL, ATOL = 1e-7, 1e-8
+KINK_MARGIN = 1e-3
+
+
+def _domain(op, i: int) -> tuple[float, float]:
+    return op.domain[min(i, len(op.domain) - 1)]
+
+
+def _points(op, names: tuple[str, ...]) -> list[dict[str, float]]:
+    """N_POINTS bindings; input i runs through its domain, the others through a permutation of
+    theirs (stride coprime with N_POINTS), so every input takes N_POINTS distinct values."""
+    out = []
+    for k in range(N_POINTS):
+        b = {}
+        for i, name in enumerate(names):
+            lo, hi = _domain(op, i)
+            j = (k * (1 + 36 * i)) % N_POINTS  # strides 1, 37, 73 ...: all coprime with 64
+            b[name] = lo + (hi - lo) * (j + 0.5) / N_POINTS
+        out.append(b)
+    return out
+
+
+def _kink_input(result: exprgrad.Result, name: str) -> float:
+    """Value of the input of the (first) ``name`` node."""
+    nodes = {n.index: n for n in result.nodes}
+    node = next(n for n in nodes.values() if n.op == name)
+    return nodes[node.children[0]].value
+
+
+def test_table_has_scalar_rows_for_the_language():
+    names = {op.name for op in SCALAR_ROWS}
+    required = {"add", "sub", "mul", "div", "pow", "powc", "neg", "pos"}
+    required |= {"relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "sin", "cos"}
+    assert required <= names
+    assert set(FUNCTIONS) >= {"relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "sin", "cos"}
+
+
+@pytest.mark.parametrize("op", SCALAR_ROWS, ids=lambda op: op.name)
+def test_example_builds_the_op(op):
+    assert op.example, f"ops row {op.name!r} needs an example for the automatic tests"
+    expr = exprgrad.parse(op.example)
+    assert CODE[op.name] in expr.tape.kind, f"{op.example!r} does not create a {op.name} node"
+    assert expr.variables, f"{op.example!r} has no variable to differentiate"
+
+
+@pytest.mark.parametrize("op", SCALAR_ROWS, ids=lambda op: op.name)
+def test_backprop_matches_central_differences(op, fd5):
+    expr = exprgrad.parse(op.example)
+    names = expr.variables
+    checked = 0
+    failures = []
+    for b in _points(op, names):
+        res = expr.gradients(b)
+        if op.kink:
+            if abs(_kink_input(res, op.name)) < KINK_MARGIN:
+                continue
+        assert math.isfinite(res.value), f"{op.example} at {b}: value {res.value}"
+        for name in names:
+            h = STEP * max(1.0, abs(b[name]))
+            num = fd5(expr, b, name, h)
+            bp = res.gradients[name]
+            if not abs(bp - num) <= ATOL + RTOL * abs(num):
+                failures.append(f"d/d{name} at {b}: backprop {bp!r}, numeric {num!r}")
+        checked += 1
+    assert checked >= 50, f"only {checked} points of {op.name}'s domain were checked"
+    assert not failures, f"{op.name}: " + "; ".join(failures[:5])
+
+
+@pytest.mark.parametrize("op", [op for op in SCALAR_ROWS if op.kink], ids=lambda op: op.name)
+def test_kink_ops_have_derivative_zero_at_the_kink(op):
+    assert op.arity == 1
+    res = exprgrad.gradients(f"{op.name}(x)", x=0.0)
+    assert res.gradients == {"x": 0.0}
+    res = exprgrad.gradients(f"{op.name}(x)", x=-0.0)
+    assert res.gradients == {"x": 0.0}
+
+
+def test_documented_kink_values():
+    assert exprgrad.gradients("relu(x)", x=0).gradients["x"] == 0.0
+    assert exprgrad.gradients("abs(x)", x=0).gradients["x"] == 0.0
+    assert exprgrad.gradients("relu(x)", x=1e-300).gradients["x"] == 1.0
+    assert exprgrad.gradients("relu(x)", x=-1e-300).gradients["x"] == 0.0
+    assert exprgrad.gradients("abs(x)", x=-1e-300).gradients["x"] == -1.0
+
+
+def _fast_fwd(code: int, unary: bool, x: float, y: float) -> float:
+    v = [x, y, None] if not unary else [x, None]
+    out = len(v) - 1
+    engine.forward(v, [out], [code], [0], [0 if unary else 1])
+    return v[out]
+
+
+def _fast_vjp(code: int, unary: bool, x: float, y: float, ans: float) -> tuple[float, float]:
+    v = [x, ans] if unary else [x, y, ans]
+    out = len(v) - 1
+    g = [0.0] * len(v)
+    g[out] = 1.0
+    engine.backward(v, g, [out], [code], [0], [0 if unary else 1])
+    return g[0], (None if unary else g[1])
+
+
+@pytest.mark.parametrize("op", SCALAR_ROWS, ids=lambda op: op.name)
+def test_safe_fallback_agrees_with_fast_loop(op):
+    """The IEEE-safe rule used for a node that raised is the same function where nothing raises."""
+    code = CODE[op.name]
+    unary = op.arity == 1
+    for k in range(N_POINTS):
+        x0, x1 = _domain(op, 0)
+        x = x0 + (x1 - x0) * (k + 0.5) / N_POINTS
+        if op.arity == 2:
+            if len(op.domain) > 1:
+                y0, y1 = op.domain[1]
+                y = y0 + (y1 - y0) * ((k * 37) % N_POINTS + 0.5) / N_POINTS
+            else:  # second input untested by the table (a constant exponent): a few typical ones
+                y = (-2.0, -1.0, 0.5, 1.0, 2.0, 3.0)[k % 6]
+        else:
+            y = x
+        ans = _fast_fwd(code, unary, x, y)
+        same = {"rel": 1e-15, "abs": 0, "nan_ok": True}
+        assert engine.SAFE_FWD[code](x, y) == pytest.approx(ans, **same), (op.name, x, y)
+        dx, dy = _fast_vjp(code, unary, x, y, ans)
+        sdx, sdy = engine.SAFE_VJP[code](1.0, ans, x, y)
+        assert sdx == pytest.approx(dx, **same), (op.name, x, y)
+        if op.arity == 2 and op.vjp[1] is not None:
+            assert sdy == pytest.approx(dy, **same), (op.name, x, y)
+
+
+HAND_DERIVED = [
+    ("tanh(x)", {"x": 0.5}, {"x": 1 - math.tanh(0.5) ** 2}),
+    ("sigmoid(x)", {"x": 0.0}, {"x": 0.25}),
+    ("sigmoid(x)", {"x": 2.0}, {"x": math.exp(-2) / (1 + math.exp(-2)) ** 2}),
+    ("exp(x)", {"x": 1.0}, {"x": math.e}),
+    ("log(x)", {"x": 2.0}, {"x": 0.5}),
+    ("sqrt(x)", {"x": 4.0}, {"x": 0.25}),
+    ("sin(x)", {"x": 1.0}, {"x": math.cos(1.0)}),
+    ("cos(x)", {"x": 1.0}, {"x": -math.sin(1.0)}),
+    ("abs(x)", {"x": -2.0}, {"x": -1.0}),
+    ("abs(x)", {"x": 2.0}, {"x": 1.0}),
+    ("relu(x)", {"x": 2.0}, {"x": 1.0}),
+    ("relu(x)", {"x": -2.0}, {"x": 0.0}),
+    ("x / y", {"x": 3.0, "y": 2.0}, {"x": 0.5, "y": -0.75}),
+    ("x - y", {"x": 3.0, "y": 2.0}, {"x": 1.0, "y": -1.0}),
+    ("x * y", {"x": 3.0, "y": 2.0}, {"x": 2.0, "y": 3.0}),
+    ("x ^ y", {"x": 2.0, "y": 3.0}, {"x": 12.0, "y": 8 * math.log(2)}),
+    ("x ^ 3", {"x": -2.0}, {"x": 12.0}),
+    ("x ^ 0.5", {"x": 4.0}, {"x": 0.25}),
+    ("x ^ -1", {"x": 2.0}, {"x": -0.25}),
+    ("-x", {"x": 2.0}, {"x": -1.0}),
+    ("+x", {"x": 2.0}, {"x": 1.0}),
+    ("x * x", {"x": 3.0}, {"x": 6.0}),
+]
+if "tan" in FUNCTIONS:
+    HAND_DERIVED.append(("tan(x)", {"x": 0.5}, {"x": 1 / math.cos(0.5) ** 2}))
+if "softplus" in FUNCTIONS:
+    HAND_DERIVED.append(("softplus(x)", {"x": 0.3}, {"x": 1 / (1 + math.exp(-0.3))}))
+
+
+@pytest.mark.parametrize("text, bindings, expected", HAND_DERIVED, ids=[t[0] for t in HAND_DERIVED])
+def test_hand_derived(text, bindings, expected):
+    got = exprgrad.gradients(text, bindings).gradients
+    assert got.keys() == expected.keys()
+    for name, want in expected.items():
+        assert got[name] == pytest.approx(want, rel=1e-12, abs=1e-300), name
