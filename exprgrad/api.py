@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import engine
@@ -182,37 +181,65 @@ def parse_into(tape: Tape, text: str) -> Any:
 
 
 # -- results ---------------------------------------------------------------------------------
-@dataclass
-class Node:
-    """One node of an evaluated graph, for renderers (graph views, step-by-step explanations)."""
+class _Record:
+    """A small record type (``dataclasses`` would cost ~10 ms of start-up on every run).
 
-    index: int
-    op: str
-    children: tuple[int, ...]
-    value: Any
-    grad: Any
-    column: int | None
-    name: str | None = None
+    Subclasses list ``_fields``; ``_defaults`` maps trailing fields to a default, or to ``list``
+    for a fresh empty list."""
+
+    _fields: tuple[str, ...] = ()
+    _defaults: dict[str, Any] = {}
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__} takes at most {len(fields)} arguments")
+        for name, value in zip(fields, args):
+            setattr(self, name, value)
+        for name in fields[len(args) :]:
+            if name in kw:
+                setattr(self, name, kw.pop(name))
+            elif name in self._defaults:
+                d = self._defaults[name]
+                setattr(self, name, [] if d is list else d)
+            else:
+                raise TypeError(f"{type(self).__name__}: missing {name!r}")
+        if kw:
+            raise TypeError(f"{type(self).__name__}: unexpected {', '.join(kw)}")
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields if f[0] != "_")
+        return f"{type(self).__name__}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    __hash__ = None  # mutable, like a dataclass
 
 
-@dataclass
-class Warning_:
-    message: str
-    column: int | None
+class Node(_Record):
+    """One node of an evaluated graph, for renderers (graph views, step-by-step explanations):
+    index, op (the ops-table name), children (node indices), value, grad, column, name."""
+
+    _fields = ("index", "op", "children", "value", "grad", "column", "name")
+    _defaults = {"name": None}
 
 
-@dataclass
-class Result:
-    """Value and gradients of an expression at some bindings, plus every node's data."""
+class Warning_(_Record):
+    """A non-finite result: message (naming the op) and its column."""
 
-    expression: Expression
-    value: Any
-    gradients: dict[str, Any] | None
-    bindings: dict[str, Any]
-    warnings: list[Warning_] = field(default_factory=list)
-    note: str | None = None  # e.g. why gradients are absent
-    _values: list | None = None
-    _grads: list | None = None
+    _fields = ("message", "column")
+
+
+class Result(_Record):
+    """Value and gradients of an expression at some bindings, plus every node's data
+    (expression, value, gradients, bindings, warnings, note)."""
+
+    _fields = ("expression", "value", "gradients", "bindings", "warnings", "note")
+    _fields += ("_values", "_grads")
+    _defaults = {"warnings": list, "note": None, "_values": None, "_grads": None}
 
     @property
     def nodes(self) -> list[Node]:
@@ -220,29 +247,19 @@ class Result:
         return self.expression._nodes(self._values, self._grads)
 
 
-@dataclass
-class CheckRow:
-    variable: str
-    backprop: Any
-    numeric: Any
-    abs_error: float
-    rel_error: float
-    ok: bool
-    kink: str | None = None
-    within_tolerance: bool = True
-    index: Any = None  # element index, for arrays
+class CheckRow(_Record):
+    """One row of a gradient check (``index`` is the element, for arrays)."""
+
+    _fields = ("variable", "backprop", "numeric", "abs_error", "rel_error", "ok", "kink")
+    _fields += ("within_tolerance", "index")
+    _defaults = {"kink": None, "within_tolerance": True, "index": None}
 
 
-@dataclass
-class CheckReport:
-    expression: Expression
-    value: Any
-    rows: list[CheckRow]
-    eps: float
-    rtol: float
-    atol: float
-    warnings: list[Warning_] = field(default_factory=list)
-    method: str = "elementwise"
+class CheckReport(_Record):
+    """The rows of a gradient check and its settings; ``ok`` when every row passed."""
+
+    _fields = ("expression", "value", "rows", "eps", "rtol", "atol", "warnings", "method")
+    _defaults = {"warnings": list, "method": "elementwise"}
 
     @property
     def ok(self) -> bool:
