@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import engine
+from .defaults import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL  # noqa: F401 (re-exported)
 from .errors import (
     BindingError,
     ExprgradError,
@@ -28,11 +29,6 @@ from .errors import (
 )
 from .graph import Tape
 from .ops import CONST, CONSTANTS, OPS, VAR
-
-#: defaults of ``check`` (documented in the README contract)
-DEFAULT_EPS = 1e-6
-DEFAULT_RTOL = 1e-5
-DEFAULT_ATOL = 1e-8
 
 _LOOKALIKES = {
     "\u2212": "-",  # minus sign

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .api import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL
+from .defaults import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BINDINGS = "exprgrad.bindings"

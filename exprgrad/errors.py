@@ -7,8 +7,6 @@ The CLI turns these into messages and exit codes; nothing here prints.  Imports:
 
 from __future__ import annotations
 
-import difflib
-
 #: error type -> process exit code (the README contract).
 EXIT_CODES = {
     "syntax": 2,
@@ -87,6 +85,8 @@ def did_you_mean(name: str, candidates) -> str:
     neighbours), then the same length, then difflib's similarity: ``tahn`` -> ``tanh`` (one swap),
     not ``tan``.  Allowed edits grow with the name: 0 for one letter (only a case difference),
     1 up to four letters, 2 up to eight, 3 beyond."""
+    import difflib  # only on this error path (start-up time)
+
     cands = [c for c in dict.fromkeys(candidates) if c != name]
     if not cands:
         return ""
