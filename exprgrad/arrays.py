@@ -14,7 +14,7 @@ a (3, 4) result gets the row sums), and a needs-gradient mask computed from ``wr
 contribution nobody asked for (``--wrt w`` never forms the n x k gradient of X).
 
 Also here: reading array values (``load_value``: inline JSON, ``@file.csv``/``.npy``/``.json``),
-showing them (``format_value``) and the array gradient check (elementwise or directional).
+and the array gradient check (elementwise or directional).
 Imports: stdlib, numpy, exprgrad.ops, exprgrad.errors, exprgrad.api (results) -- and only ever
 imported lazily, so scalar work never loads numpy.
 """
@@ -778,46 +778,6 @@ def _parse_csv(name: str, path: str, content: str) -> np.ndarray:
     return a
 
 
-# -- showing values --------------------------------------------------------------------------------
-
-#: arrays with more elements than this are summarized (numpy's default threshold)
-SUMMARY_THRESHOLD = 1000
-EDGE_ITEMS = 3
-
-
-def _elem(v: float, full: bool) -> str:
-    s = _num(v)
-    if not full and len(s) > 10:
-        s = f"{float(v):.6g}"
-    return s
-
-
-def format_value(x: Any, full: bool = False) -> str:
-    """An array as readable text: numbers shortest-round-trip (6 significant digits when long),
-    aligned; more than 1,000 elements -> the first and last 3 per axis with ``…`` between
-    (``full=True``: every element at full precision).  Numbers are shown as numbers."""
-    if np.ndim(x) == 0:
-        return _num(float(x))
-    a = np.asarray(x, dtype=np.float64)
-    summarize = not full and a.size > SUMMARY_THRESHOLD
-    shown = a
-    if summarize:
-        for ax in range(a.ndim):
-            if a.shape[ax] > 2 * EDGE_ITEMS:
-                idx = np.r_[0:EDGE_ITEMS, a.shape[ax] - EDGE_ITEMS : a.shape[ax]]
-                shown = np.take(shown, idx, axis=ax)
-    width = max((len(_elem(v, full)) for v in shown.reshape(-1)), default=1)
-    text = np.array2string(
-        a,
-        separator=", ",
-        threshold=SUMMARY_THRESHOLD if summarize else a.size + 1,
-        edgeitems=EDGE_ITEMS,
-        max_line_width=10**9 if full else 100,
-        formatter={"float_kind": lambda v: _elem(v, full).rjust(width)},
-    )
-    return text.replace("...", "…")
-
-
 def to_list(x: Any) -> Any:
     """A value for JSON: a float, or nested lists of floats (the renderer maps inf/nan)."""
     if np.ndim(x) == 0:
@@ -830,7 +790,6 @@ __all__ = [
     "NOT_SCALAR",
     "check",
     "evaluate",
-    "format_value",
     "gradients",
     "load_value",
     "to_list",

@@ -527,16 +527,17 @@ def test_check_reports_kinks():
 
 
 def test_format_value():
-    assert arrays.format_value(np.array([1.0, 2.5, -3.0])) == "[  1, 2.5,  -3]"
-    assert arrays.format_value(np.array([[1.0, 2.0], [3.0, 40.0]])) == "[[ 1,  2],\n [ 3, 40]]"
-    assert arrays.format_value(2.0) == "2"
+    """Arrays in tables: shortest round-trip numbers, summarized with … past 1,000 elements."""
+    from exprgrad import render
+
+    assert render.fmt_value(np.array([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
+    assert render.fmt_value(2.0) == "2"
     big = np.arange(2000.0)
-    short = arrays.format_value(big)
-    assert short == "[   0,    1,    2, …, 1997, 1998, 1999]"
-    full = arrays.format_value(big, full=True)
+    assert render.fmt_value(big) == "[0, 1, 2, …, 1997, 1998, 1999]  (shape (2000,))"
+    full = render.fmt_value(big, full=True)
     assert "…" not in full and full.count(",") == 1999
-    m = arrays.format_value(np.arange(10000.0).reshape(100, 100) / 7)
-    assert m.count("\n") == 6 and "…" in m and "0.142857" in m
+    m = render.fmt_value(np.arange(10000.0).reshape(100, 100) / 7, oneline=False)
+    assert "…" in m and m.endswith("shape (100, 100)") and "0.14285714285714285" in m
     assert arrays.to_list(np.eye(2)) == [[1.0, 0.0], [0.0, 1.0]]
 
 
