@@ -185,17 +185,22 @@ def _flush_stdout() -> None:
         pass
 
 
-def _emit(text: str) -> None:
-    """Write a line to stdout; a closed pipe ends output quietly."""
+def _to_stdout(write: Any) -> None:
+    """Run ``write()`` and flush stdout; a closed pipe ends output quietly."""
     if _PIPE_CLOSED:
         return
     try:
-        sys.stdout.write(text + "\n")
+        write()
         sys.stdout.flush()
     except OSError as err:
         if not _is_broken_pipe(err):
             raise
         _silence_stdout()
+
+
+def _emit(text: str) -> None:
+    """Write a line to stdout."""
+    _to_stdout(lambda: sys.stdout.write(text + "\n"))
 
 
 def _emit_json(obj: dict) -> None:
@@ -205,17 +210,9 @@ def _emit_json(obj: dict) -> None:
 
 
 def _print_table(renderable: Any) -> None:
-    if _PIPE_CLOSED:
-        return
     from rich.console import Console
 
-    try:
-        Console(file=sys.stdout, highlight=False, soft_wrap=False).print(renderable)
-        sys.stdout.flush()
-    except OSError as err:
-        if not _is_broken_pipe(err):
-            raise
-        _silence_stdout()
+    _to_stdout(lambda: Console(file=sys.stdout, highlight=False, soft_wrap=False).print(renderable))
 
 
 def _stderr(write: Any) -> None:
