@@ -298,9 +298,15 @@ def as_array(name: str, value: Any) -> np.ndarray:
 
 def _leaves(expr, bindings: Mapping[str, Any]) -> list:
     tape = expr.tape
-    v = list(tape.val)
+    val = tape.val
     kind = tape.kind
-    cone = range(len(v)) if expr._cone is None else expr._cone
+    # a list over the whole tape, or a dict over the cone (batch lines: O(nodes reached))
+    if expr._cone is None:
+        v: Any = list(val)
+        cone: Any = range(len(v))
+    else:
+        cone = expr._cone
+        v = {n: val[n] for n in cone}
     for n in cone:
         if kind[n] == CONST:
             v[n] = np.float64(v[n])
@@ -382,9 +388,9 @@ def _backward(expr, v: list, g: list, need: bytearray) -> None:
 # -- the API hooks (called by exprgrad/api.py) -----------------------------------------------
 
 
-def _scalars(v: list) -> list:
+def _scalars(v: Any) -> Any:
     """0-d arrays (np.where gives them) -> np.float64, a float subclass, for renderers."""
-    for n, x in enumerate(v):
+    for n, x in v.items() if isinstance(v, dict) else enumerate(v):
         if type(x) is np.ndarray and x.ndim == 0:
             v[n] = x[()]
     return v
@@ -432,7 +438,7 @@ def gradients(expr, bindings: Mapping[str, Any], wrt: tuple[str, ...]):
                 note=NOT_SCALAR,
                 _values=_scalars(v),
             )
-        g: list = [None] * len(v)
+        g: Any = dict.fromkeys(v) if isinstance(v, dict) else [None] * len(v)
         g[root] = np.float64(1.0)
         need = _needs(expr, wrt)
         _backward(expr, v, g, need)
@@ -555,7 +561,7 @@ def check(
             grad = np.asarray(result.gradients[name], dtype=np.float64)
 
             def at(xv, node=node, prog=prog):
-                vals = list(base)
+                vals = base.copy()
                 vals[node] = xv
                 _forward(expr, vals, prog)
                 return vals
