@@ -118,7 +118,9 @@ class Tape:
         args = rest[0] if len(rest) == 2 else []
         op = FUNCTIONS.get(name)
         if op is None:
-            hint = did_you_mean(name, FUNCTIONS)
+            hint = did_you_mean(name, FUNCTIONS) or (
+                f" (a product needs '*': {name}*(...); implicit multiplication is not supported)"
+            )
             raise ExprNameError(f"unknown function '{name}'{hint}", token_index=k)
         lo = op.arity - op.optional
         if not lo <= len(args) <= op.arity:

@@ -136,6 +136,7 @@ def test_no_implicit_multiplication():
     assert err.type == "syntax" and err.column == 4
     err = error_of(exprgrad.parse, "x (y)")  # a call of the unknown function x
     assert err.type == "name" and err.column == 1
+    assert "x*(...)" in err.message and "implicit multiplication" in err.message
 
 
 @pytest.mark.parametrize(
