@@ -767,6 +767,11 @@ def run_cli(
         )
     except ExprgradError as err:
         stderr.write(f"exprgrad: error: {_clip(err.message)}\n")
+        if mode == "json":  # a JSON Lines reader still gets one object saying why nothing ran
+            from .render import dumps, error_json
+
+            stdout.write(dumps({"line": None, **error_json(None, err)}) + "\n")
+            stdout.flush()
         return err.exit_code
     writer = _Writer(command, mode, filename, stdout, stderr)
     writer.full = bool(options.get("full"))

@@ -613,3 +613,13 @@ def test_batch_lines_match_the_single_expression_api():
 
 def _jsonish(x: float):
     return x if x - x == 0 else ("nan" if x != x else ("inf" if x > 0 else "-inf"))
+
+
+def test_bad_binding_value_in_json_mode_writes_one_error_object():
+    code, out, err = run("x^2\n", bindings={"x": "abc"})
+    assert code == 2
+    (obj,) = jsonl(out)
+    assert obj["line"] is None and obj["error"]["type"] == "binding"
+    assert "'abc' is not a number" in obj["error"]["message"] and "abc" in err
+    code, out, _ = run("x^2\n", bindings={"x": "abc"}, json_=False)
+    assert code == 2 and out == ""
