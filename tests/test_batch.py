@@ -274,7 +274,8 @@ def test_wrt_limits_gradients_per_line():
 
 def test_bad_binding_value_stops_before_reading():
     code, out, err = run("a\n", bindings={"a": "seven"})
-    assert code == 2 and out == ""
+    assert code == 2
+    assert [o["line"] for o in jsonl(out)] == [None]  # only the error object: no line was run
     assert "not a number" in err
 
 
