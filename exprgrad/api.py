@@ -156,7 +156,6 @@ def parse_into(tape: Tape, text: str) -> Any:
     from .parser import parse as _parse
 
     mark = len(tape)
-    nvars = len(tape.vars)
     try:
         return _parse(text, tape)
     except ParseError as err:
@@ -171,9 +170,9 @@ def parse_into(tape: Tape, text: str) -> Any:
         if err.text is None:
             err.text = text
         raise
-    finally:
-        if len(tape.vars) != nvars and len(tape) == mark:
-            tape.vars = {k: v for k, v in tape.vars.items() if v < mark}
+    except BaseException:  # a bug or Ctrl-C mid-parse: still leave the tape as it was
+        tape.truncate(mark)
+        raise
 
 
 # -- results ---------------------------------------------------------------------------------
