@@ -28,7 +28,7 @@ from .errors import (
     did_you_mean,
 )
 from .graph import Tape
-from .ops import CONST, CONSTANTS, OPS, VAR
+from .ops import CONSTANTS, FUNCTIONS, OPS, VAR
 
 _LOOKALIKES = {
     "\u2212": "-",  # minus sign
@@ -78,6 +78,10 @@ def _implicit_product(err: Any, text: str | None) -> str | None:
     if not prev or not (operand or tok == "("):
         return None
     p = prev[-1]
+    if prev in FUNCTIONS and operand:  # `sin x`: a call needs parentheses
+        return f"unexpected '{_short(tok)}' after '{prev}': a function call needs parentheses" + (
+            f" (write '{prev}({tok})')" if len(tok) <= 40 else ""
+        )
     if p.isdigit() or p == "." or p == ")" or ((p.isalnum() or p == "_") and operand):
         msg = f"unexpected '{_short(tok)}' after '{_short(prev)}': implicit multiplication is not "
         if operand and p != ")" and len(prev) + len(tok) <= 40:
@@ -300,7 +304,17 @@ class Expression:
         return self._program
 
     # bindings -----------------------------------------------------------------------------
-    def _check_bindings(self, bindings: Mapping[str, Any], *, strict: bool = True) -> None:
+    def _check_bindings(
+        self,
+        bindings: Mapping[str, Any],
+        *,
+        strict: bool = True,
+        reserved: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
+        """Every input bound once, nothing else bound (``strict``), no constant bound.
+
+        ``reserved``: names the CLI keeps for its own options; the hint for an unbound one is
+        ``--var NAME=VALUE`` instead of ``--NAME VALUE``."""
         known = set(self.variables)  # not the tuple: O(1) lookups for many variables
         for name in bindings:
             if name in CONSTANTS:
@@ -313,7 +327,7 @@ class Expression:
             s = "s" if len(missing) > 1 else ""
             raise BindingError(
                 f"unbound variable{s}: {', '.join(missing)} (give a value with "
-                + " ".join(f"--{m} VALUE" for m in missing)
+                + " ".join(f"--var {m}=VALUE" if m in reserved else f"--{m} VALUE" for m in missing)
                 + ")"
             )
 
@@ -382,6 +396,8 @@ class Expression:
     def _check_wrt(self, wrt) -> tuple[str, ...]:
         if wrt is None:
             return self.variables
+        if isinstance(wrt, str):  # "w" or "w,b": names, not characters
+            wrt = [w.strip() for w in wrt.split(",") if w.strip()]
         for name in wrt:
             if name not in self.variables:
                 hint = did_you_mean(name, self.variables)
@@ -405,6 +421,11 @@ class Expression:
         bindings = {**(bindings or {}), **kw}
         if not eps > 0 or not math.isfinite(eps):
             raise BindingError(f"--eps must be a positive finite number, got {eps!r}")
+        for opt, tol in (("rtol", rtol), ("atol", atol)):
+            if not (tol >= 0 and math.isfinite(tol)):
+                raise BindingError(f"--{opt} must be a finite number >= 0, got {tol!r}")
+        if method not in (None, "elementwise", "directional"):
+            raise BindingError(f"check: unknown method {method!r} (elementwise or directional)")
         res = self.gradients(bindings, wrt=wrt)
         if self._uses_arrays(bindings):
             from . import arrays
@@ -478,18 +499,32 @@ class Expression:
         return column_of(text, k)
 
     def nonfinite_warnings(self, v: list, limit: int = 3) -> list[Warning_]:
-        """Warnings for op nodes that produced inf/nan from finite inputs (scalar engine)."""
+        """Warnings where inf/nan arises (scalar engine): a number literal too large for a
+        float, an op giving inf or nan from finite inputs, or nan from inputs that are not nan
+        (``inf - inf``, ``0 * inf``).  Results that merely carry an inf along are not repeated."""
+        out = []
+        count = 0
+        tape = self.tape
+        if tape.overflows:
+            cone = None if self._cone is None else set(self._cone)
+            for n in tape.overflows:
+                if cone is None or n in cone:
+                    count += 1
+                    col = self.column(n)
+                    where = f" at column {col}" if col else ""
+                    out.append(Warning_(f"number{where} is too large for a float: inf", col))
         try:
             if math.isfinite(sum(v[i] for i in self.program[0])):
-                return []
+                return out
         except TypeError:
-            return []
-        out = []
+            return out
         oi, oo, ox, oy = self.program
         isfinite = math.isfinite
-        count = 0
         for i, o, x, y in zip(oi, oo, ox, oy):
-            if not isfinite(v[i]) and isfinite(v[x]) and isfinite(v[y]):
+            vi, vx, vy = v[i], v[x], v[y]
+            if isfinite(vi):
+                continue
+            if (isfinite(vx) and isfinite(vy)) or (vi != vi and vx == vx and vy == vy):
                 count += 1
                 if len(out) < limit:
                     col = self.column(i)
@@ -527,7 +562,10 @@ def _as_value(name: str, value: Any) -> Any:
     if isinstance(value, bool):
         raise BindingError(f"--{name}: expected a number, got {value!r}")
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond the float range: IEEE rounds it to ±inf
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         return parse_number(name, value)
     return value  # an array: exprgrad.arrays validates it
@@ -563,7 +601,7 @@ def _row(name, bp, numeric, rtol, atol, kink, index=None) -> CheckRow:
     else:
         rel = abs_error / big if big else 0.0
     within = abs_error <= atol + rtol * abs(numeric)
-    ok = within or kink is not None
+    ok = within or (kink is not None and abs_error == abs_error)  # a kink never hides a nan
     return CheckRow(name, bp, numeric, abs_error, rel, ok, kink, within, index)
 
 
@@ -609,7 +647,6 @@ def check(expression: str | Expression, bindings: Mapping[str, Any] | None = Non
 
 
 __all__ = [
-    "CONST",
     "CheckReport",
     "CheckRow",
     "Expression",

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .api import CheckReport, Result, Warning_, _row, parse_number
-from .errors import ArityError, BindingError, ExprgradError, ShapeError
+from .errors import ArityError, BindingError, ExprgradError, InputError, ShapeError
 from .ops import CODE, CONST, OPS
 
 # -- problems raised by helpers: the loop adds the op and its column -------------------------
@@ -731,7 +731,12 @@ def _load_file(name: str, path: str) -> Any:
         with open(path, encoding="utf-8-sig") as f:
             content = f.read()
     except OSError as err:
-        raise BindingError(f"--{name}: cannot read {path}: {err.strerror or err}") from None
+        raise InputError(f"--{name}: cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"--{name}: {path}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset "
+            f"{err.start})"
+        ) from None
     if ext == ".json":
         try:
             data = json.loads(content)

@@ -67,7 +67,9 @@ class BindingCommand(click.Command):
                 name, eq, value = a[2:].partition("=")
                 opt = "--" + name
                 if opt in longs:
-                    if longs[opt] and not eq and i + 1 < n:
+                    if longs[opt] and not eq:
+                        if i + 1 >= n:
+                            raise click.BadOptionUsage(opt, f"{opt} needs a value", ctx=ctx)
                         known.append(f"{opt}={args[i + 1]}")
                         i += 1
                     else:
@@ -84,7 +86,9 @@ class BindingCommand(click.Command):
                     raise click.NoSuchOption(opt, possibilities=list(longs), ctx=ctx)
             elif a in shorts:
                 known.append(a)
-                if shorts[a] and i + 1 < n:
+                if shorts[a]:
+                    if i + 1 >= n:
+                        raise click.BadOptionUsage(a, f"{a} needs a value", ctx=ctx)
                     known.append(args[i + 1])
                     i += 1
             else:
@@ -117,6 +121,7 @@ class ExprgradGroup(click.Group):
         **extra: Any,
     ) -> int:
         args = list(sys.argv[1:] if args is None else args)
+        _usable_streams()
         try:
             code = super().main(
                 args, prog_name or "exprgrad", complete_var, standalone_mode=False, **extra
@@ -134,10 +139,24 @@ class ExprgradGroup(click.Group):
         except Exception as err:  # a bug: short message, traceback only with EXPRGRAD_DEBUG=1
             code = _internal_error(err, None, "--json" in _options_part(args))
         code = code if isinstance(code, int) else 0
-        _flush_stdout()
+        code = _flush_stdout() or code
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _usable_streams() -> None:
+    """A closed stdout/stderr (``>&-``: Python makes it None) writes to /dev/null instead, and a
+    non-UTF-8 one replaces what it cannot encode (✓, …) rather than failing."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 -- lives until exit
+            continue
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
 
 
 def _options_part(args: list[str]) -> list[str]:
@@ -174,15 +193,18 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _flush_stdout() -> None:
+def _flush_stdout() -> int | None:
+    """Flush stdout at exit; 70 if the last output could not be written (a full disk)."""
     try:
         sys.stdout.flush()
     except OSError as err:
-        if not _is_broken_pipe(err):
-            raise
         _silence_stdout()
+        if not _is_broken_pipe(err):
+            _stderr(f"exprgrad: error: could not write the output: {err}")
+            return 70
     except ValueError:  # stdout already closed
         pass
+    return None
 
 
 def _to_stdout(write: Any) -> None:
@@ -253,7 +275,7 @@ def _report_error(err: Any, expression: str | None, as_json: bool) -> int:
 def _internal_error(err: BaseException, expression: str | None, as_json: bool) -> int:
     from .errors import ExprgradError
 
-    if os.environ.get("EXPRGRAD_DEBUG"):
+    if os.environ.get("EXPRGRAD_DEBUG") == "1":
         import traceback
 
         _stderr(lambda: traceback.print_exception(type(err), err, err.__traceback__))
@@ -265,7 +287,10 @@ def _internal_error(err: BaseException, expression: str | None, as_json: bool) -
     if as_json:
         from .render import error_json
 
-        _emit_json(error_json(expression, ExprgradError(message)))
+        try:
+            _emit_json(error_json(expression, ExprgradError(message)))
+        except OSError:  # stdout itself is what failed (a full disk): stderr said it all
+            _silence_stdout()
     return 70
 
 
@@ -296,12 +321,13 @@ def _collect_bindings(ctx: click.Context, var: tuple[str, ...]) -> dict[str, str
     return out
 
 
-def _parse_wrt(wrt: str | None) -> list[str] | None:
-    if wrt is None:
+def _parse_wrt(wrt: tuple[str, ...]) -> list[str] | None:
+    """``--wrt w,b`` and ``--wrt w --wrt b`` alike; None when not given."""
+    if not wrt:
         return None
     from .errors import BindingError
 
-    names = [w.strip() for w in wrt.split(",") if w.strip()]
+    names = [w.strip() for item in wrt for w in item.split(",") if w.strip()]
     if not names:
         raise BindingError("--wrt needs a comma-separated list of variable names")
     return names
@@ -323,7 +349,9 @@ def _run(ctx: click.Context, command: str, expr: str | None, file: str | None, *
                 from .api import strip_text
 
                 shown = strip_text(expr)
-                code = _run_one(command, expr, bindings, opts)
+                longs, _ = ctx.command._option_table(ctx)  # type: ignore[attr-defined]
+                reserved = {o[2:] for o in longs}
+                code = _run_one(command, expr, bindings, opts, reserved)
         except KeyboardInterrupt:
             code = 130
         except click.ClickException:
@@ -343,13 +371,20 @@ def _run(ctx: click.Context, command: str, expr: str | None, file: str | None, *
     ctx.exit(code)
 
 
-def _run_one(command: str, expr: str, bindings: dict[str, str], opts: dict[str, Any]) -> int:
+def _run_one(
+    command: str,
+    expr: str,
+    bindings: dict[str, str],
+    opts: dict[str, Any],
+    reserved: set[str] = frozenset(),  # type: ignore[assignment]
+) -> int:
     from . import render
     from .api import parse
     from .values import parse_value
 
     expression = parse(expr)
-    expression._check_bindings(bindings)  # names first: unused, unbound, constants
+    # names first: unused, unbound, constants (an unbound option name is bound with --var)
+    expression._check_bindings(bindings, reserved=reserved)
     values = {name: parse_value(name, raw) for name, raw in bindings.items()}
     as_json, full = opts["json"], opts["full"]
     if command == "eval":
@@ -393,22 +428,15 @@ def _run_batch(
     opts: dict[str, Any],
 ) -> int:
     if file is None and _stdin_is_tty():
-        _stderr(ctx.get_usage())
-        _stderr(
-            f"Try 'exprgrad {command} --help' for help.\n\n"
-            "Error: missing EXPR (give an expression, -f FILE, or pipe statements on stdin)"
-        )
-        return 2
-    try:
-        from .batch import open_source, run_cli
-    except ImportError as err:
-        if err.name not in ("exprgrad", "exprgrad.batch"):
-            raise
         raise click.UsageError(
-            "reading statements from a file or stdin is not available in this build; "
-            f'give an expression: exprgrad {command} "EXPR" --NAME VALUE',
-            ctx=ctx,
-        ) from None
+            "missing EXPR (give an expression, -f FILE, or pipe statements on stdin)", ctx=ctx
+        )
+    if (file is None or file == "-") and sys.stdin is None:
+        from .errors import InputError
+
+        raise InputError("stdin is closed: give an expression or -f FILE")
+    from .batch import open_source, run_cli
+
     if file is None or file == "-":
         source, filename, close = sys.stdin.buffer, "<stdin>", False
     else:
@@ -494,6 +522,7 @@ def _common_options(f: Any) -> Any:
     f = click.option(
         "--wrt",
         metavar="NAMES",
+        multiple=True,
         help="Only these variables' gradients (comma-separated), e.g. --wrt w,b.",
     )(f)
     f = click.option(
@@ -541,7 +570,7 @@ def eval_command(
     expr: str | None,
     file: str | None,
     var: tuple[str, ...],
-    wrt: str | None,
+    wrt: tuple[str, ...],
     json_: bool,
     full: bool,
 ) -> None:
@@ -584,14 +613,19 @@ def eval_command(
     help="Arrays: check every element, or one random direction (default: elementwise up to "
     "1,000 input elements).",
 )
-@click.option("--seed", type=int, default=None, help="Seed of the random direction (arrays).")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Seed of the random direction (arrays), a whole number >= 0.",
+)
 @click.pass_context
 def check_command(
     ctx: click.Context,
     expr: str | None,
     file: str | None,
     var: tuple[str, ...],
-    wrt: str | None,
+    wrt: tuple[str, ...],
     json_: bool,
     full: bool,
     eps: float,

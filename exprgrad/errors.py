@@ -95,7 +95,7 @@ def did_you_mean(name: str, candidates) -> str:
     low = name.lower()
     best = None
     for c in cands:
-        d = _osa(low, c.lower())
+        d = _osa(low, c.lower(), limit)
         if d > limit:
             continue
         ratio = difflib.SequenceMatcher(None, name, c).ratio()
@@ -110,10 +110,12 @@ def did_you_mean(name: str, candidates) -> str:
     return f" (did you mean '{best[1]}'?)"
 
 
-def _osa(a: str, b: str) -> int:
-    """Optimal string alignment distance (Damerau-Levenshtein without repeated edits)."""
-    if abs(len(a) - len(b)) > 3:
-        return 4  # beyond any limit did_you_mean uses
+def _osa(a: str, b: str, limit: int = 3) -> int:
+    """Optimal string alignment distance (Damerau-Levenshtein without repeated edits), or
+    ``limit + 1`` as soon as it must exceed ``limit`` (so long names cost O(len · limit) rows,
+    not a full table)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -124,5 +126,7 @@ def _osa(a: str, b: str) -> int:
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 v = min(v, prev2[j - 2] + 1)
             cur[j] = v
+        if min(cur) > limit:  # distances never shrink down the table
+            return limit + 1
         prev2, prev = prev, cur
     return prev[len(b)]

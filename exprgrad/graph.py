@@ -39,6 +39,8 @@ class Tape:
         self._text_starts: list[int] = []
         self.toks: list[str] = []
         self.has_array_ops = False
+        #: number literals too large for a float (they read as inf)
+        self.overflows: list[int] = []
 
     # -- parser builder interface ---------------------------------------------------------
     def begin(self, text: str, toks: list[str]) -> None:
@@ -57,7 +59,10 @@ class Tape:
         return n
 
     def number(self, k: int) -> int:
-        return self._leaf(CONST, float(self.toks[k]), k, 0)
+        value = float(self.toks[k])
+        if value == _INF:  # a literal beyond the float range (1e999): warned about later
+            self.overflows.append(len(self.val))
+        return self._leaf(CONST, value, k, 0)
 
     def var(self, k: int) -> int:
         name = self.toks[k]
@@ -194,6 +199,8 @@ class Tape:
         for lst in (self.kind, self.ax, self.ay, self.src, self.val):
             del lst[n:]
         del self.dep[n:]
+        while self.overflows and self.overflows[-1] >= n:
+            self.overflows.pop()
         # vars is in creation order, so node indices increase along it: drop from the end
         # (O(names dropped), not O(all inputs) -- a batch truncates after every line)
         tv = self.vars
@@ -207,5 +214,6 @@ class Tape:
             self._texts.pop()
 
 
+_INF = float("inf")
 _ADD, _SUB, _MUL, _DIV, _MATMUL = (CODE[k] for k in ("add", "sub", "mul", "div", "matmul"))
 _POW, _POWC, _NEG, _POS = (CODE[k] for k in ("pow", "powc", "neg", "pos"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from .api import parse_number
-from .errors import BindingError
 
 
 def is_array_text(text: str) -> bool:
@@ -23,15 +22,10 @@ def is_array_text(text: str) -> bool:
 def parse_value(name: str, text: str) -> Any:
     """The value of binding ``name`` given as ``text`` on the command line.
 
-    Raises ``BindingError`` (exit 2) for text that is not a number or array."""
+    Raises ``BindingError`` (exit 2) for text that is not a number or array, ``InputError`` (io)
+    for an ``@FILE`` that cannot be read."""
     if is_array_text(text):
-        try:
-            from . import arrays
-        except ImportError as err:  # the array layer is optional until it ships
-            if err.name not in ("exprgrad", "exprgrad.arrays", "numpy"):
-                raise
-            raise BindingError(
-                f"--{name}: arrays are unavailable in this installation ({err})"
-            ) from None
+        from . import arrays
+
         return arrays.load_value(name, text)
     return parse_number(name, text)

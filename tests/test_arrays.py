@@ -17,7 +17,7 @@ import pytest
 
 import exprgrad
 from exprgrad import arrays
-from exprgrad.errors import ArityError, BindingError, ExprgradError, ShapeError
+from exprgrad.errors import ArityError, BindingError, ExprgradError, InputError, ShapeError
 from exprgrad.ops import CODE, OPS
 
 RNG_SEED = 1234
@@ -343,7 +343,9 @@ def test_inline_values():
     ],
 )
 def test_inline_errors(text, message):
-    with pytest.raises(BindingError) as info:
+    # a file that cannot be read is an io error (contract); bad content is a binding error
+    expected = InputError if message and "cannot read" in message else BindingError
+    with pytest.raises(expected) as info:
         arrays.load_value("X", text)
     assert info.value.message == message and info.value.exit_code == 2
 
@@ -441,13 +443,23 @@ def test_file_errors(tmp_path, monkeypatch, setup, text, message):
             np.save(tmp_path / fname, np.zeros((2, 2, 2)))
         else:
             (tmp_path / fname).write_text(content)
-    with pytest.raises(BindingError) as info:
+    # a file that cannot be read is an io error (contract); bad content is a binding error
+    expected = InputError if message and "cannot read" in message else BindingError
+    with pytest.raises(expected) as info:
         arrays.load_value("X", text)
     if message is None:
         assert info.value.message.startswith("--X: o.npy: not a numeric .npy file")
     else:
         assert info.value.message == message
-    assert info.value.type == "binding"
+    assert info.value.type == ("io" if expected is InputError else "binding")
+
+
+def test_csv_that_is_not_utf8_is_an_io_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.csv").write_bytes(b"1,2\n3,\xff\n")
+    with pytest.raises(InputError) as info:
+        arrays.load_value("X", "@bad.csv")
+    assert info.value.message == "--X: bad.csv: not UTF-8 text (byte 0xff at offset 6)"
 
 
 # -- gradient check ------------------------------------------------------------------------------

@@ -413,17 +413,6 @@ def test_ctrl_c_exit_130(monkeypatch):
 
 
 # -- arrays and the batch hand-over ----------------------------------------------------------------
-def test_arrays_unavailable_is_a_binding_error(monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "exprgrad.arrays", None)
-    monkeypatch.delattr(exprgrad, "arrays", raising=False)
-    r = run("eval", "sum(w)", "--w", "[1, 2]", "--json")
-    assert r.exit_code == 2
-    err = one_json(r)["error"]
-    assert err["type"] == "binding" and "arrays are unavailable" in err["message"]
-
-
 def test_array_output_without_gradients_prints_the_note():
     pytest.importorskip("numpy")
     pytest.importorskip("exprgrad.arrays")
@@ -606,3 +595,93 @@ def test_check_plain_matches_the_rows():
         "a\t2\t2\t0\t0\ttrue\t\n"
         "b\t0\t1\t1\t1\ttrue\tk"
     )
+
+
+# -- review fixes: option values, tolerances, kinks, hints ---------------------------------------
+@pytest.mark.parametrize(
+    "args, opt",
+    [
+        (("eval", "x", "--x", "3", "--wrt"), "--wrt"),
+        (("check", "x", "--x", "3", "--eps"), "--eps"),
+        (("eval", "x", "--x", "3", "-f"), "-f"),
+    ],
+)
+def test_an_option_without_its_value_says_so(args, opt):
+    r = run(*args)
+    assert r.exit_code == 2
+    assert f"{opt} needs a value" in r.output
+
+
+def test_unbound_name_of_an_option_is_bound_with_var():
+    r = run("check", "eps*x", "--x", "1")
+    assert r.exit_code == 2
+    assert "--var eps=VALUE" in r.output and "--eps VALUE" not in r.output
+    r = run("check", "eps*x", "--x", "1", "--var", "eps=2", "--json")
+    assert r.exit_code == 0 and one_json(r)["ok"] is True
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--rtol", "-1"),
+        ("--atol", "nan"),
+        ("--rtol", "inf"),
+    ],
+)
+def test_bad_tolerances_are_binding_errors(args):
+    r = run("check", "x^2", "--x", "1", *args, "--json")
+    assert r.exit_code == 2
+    assert one_json(r)["error"]["type"] == "binding"
+
+
+def test_negative_seed_is_bad_input_not_a_crash():
+    r = run("check", "sum(x^2)", "--x", "[1, 2]", "--seed", "-1")
+    assert r.exit_code == 2 and "--seed" in r.output
+
+
+def test_a_kink_never_hides_a_nan():
+    r = run("check", "abs(x) + sqrt(x)", "--x", "0", "--json")
+    row = one_json(r)["checks"][0]
+    assert row["kink"] and row["numeric"] == "nan"
+    assert row["ok"] is False and r.exit_code == 1
+
+
+def test_wrt_repeated_and_comma_separated_add_up():
+    base = ("eval", "a*b + c", "--a", "1", "--b", "2", "--c", "3", "--json")
+    obj = one_json(run(*base, "--wrt", "a", "--wrt", "c"))
+    assert obj["gradients"] == {"a": 2.0, "c": 1.0}
+    obj = one_json(run(*base, "--wrt", "c,b", "--wrt", "a"))
+    assert obj["gradients"] == {"a": 2.0, "b": 1.0, "c": 1.0}
+
+
+def test_function_name_before_an_operand_asks_for_parentheses():
+    r = run("eval", "sin x", "--x", "1")
+    assert r.exit_code == 2 and "write 'sin(x)'" in r.output
+
+
+def test_missing_array_file_is_an_io_error():
+    r = run("eval", "sum(x)", "--x", "@/nonexistent/x.csv", "--json")
+    assert r.exit_code == 2 and one_json(r)["error"]["type"] == "io"
+
+
+def test_overflowing_literals_and_nan_from_infinities_are_warned():
+    r = run("eval", "1e999 - 1e999", "--json")
+    warnings = one_json(r)["warnings"]
+    assert warnings[:2] == [
+        "number at column 1 is too large for a float: inf",
+        "number at column 9 is too large for a float: inf",
+    ]
+    assert "- at column 7 gave nan" in warnings
+    r = run("eval", "x*0", "--x", "inf", "--json")
+    assert one_json(r)["warnings"] == ["* at column 2 gave nan"]
+    r = run("eval", "x + 1", "--x", "inf", "--json")  # inf carried along: nothing new to say
+    assert one_json(r)["warnings"] == []
+
+
+def test_did_you_mean_is_fast_for_long_names():
+    import time
+
+    a, b = "a" * 4000, "b" * 4000
+    t0 = time.perf_counter()
+    assert did_you_mean(a, [b, "c" * 3999]) == ""
+    assert time.perf_counter() - t0 < 0.5

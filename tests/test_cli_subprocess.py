@@ -224,3 +224,47 @@ def test_scalar_check_plain_imports_neither_numpy_nor_rich():
     got = _modules_after(["check", "(a + relu(b)) * c", "--a", "7", "--b", "-3", "--c", "2"])
     assert got["code"] == 0 and got["out"].startswith("variable\tbackprop")
     assert not {"numpy", "rich", "lark"} & _top(got["modules"])
+
+
+# -- closed and odd standard streams -------------------------------------------------------------
+@needs_exe
+def test_closed_stdout_is_quiet():
+    p = subprocess.run(
+        f"'{EXE}' eval x --x 1 >&-", shell=True, capture_output=True, text=True, env=_env()
+    )
+    assert p.returncode == 0 and "Traceback" not in p.stderr
+
+
+@needs_exe
+def test_closed_stderr_keeps_the_exit_code():
+    p = subprocess.run(f"'{EXE}' eval 2a --a 1 2>&-", shell=True, capture_output=True, env=_env())
+    assert p.returncode == 2
+
+
+@needs_exe
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_an_internal_error_without_traceback():
+    for debug in ("0", ""):
+        env = {**_env(), "EXPRGRAD_DEBUG": debug}
+        p = subprocess.run(
+            f"'{EXE}' eval x --x 1 --json >/dev/full", shell=True, capture_output=True,
+            text=True, env=env,
+        )  # fmt: skip
+        assert p.returncode == 70
+        assert "Traceback" not in p.stderr and "internal error" in p.stderr
+
+
+@needs_exe
+def test_closed_stdin_without_expr_is_bad_input():
+    p = subprocess.run(f"'{EXE}' eval <&-", shell=True, capture_output=True, text=True, env=_env())
+    assert p.returncode == 2 and "stdin is closed" in p.stderr
+
+
+@needs_exe
+def test_non_utf8_terminal_encoding_does_not_crash():
+    env = {**_env(), "PYTHONIOENCODING": "ascii"}
+    p = subprocess.run(
+        [str(EXE), "check", "abs(x)", "--x", "1e-8"], capture_output=True, text=True, env=env
+    )
+    assert p.returncode == 0, p.stderr
+    assert "kink" in p.stdout and "Traceback" not in p.stderr

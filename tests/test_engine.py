@@ -17,7 +17,7 @@ import warnings
 import pytest
 
 import exprgrad
-from exprgrad.errors import ExprgradError
+from exprgrad.errors import BindingError, ExprgradError
 
 inf, nan = math.inf, math.nan
 
@@ -511,3 +511,14 @@ def test_engine_forward_directly():
     g = [0.0, 0.0, 0.0, 0.0, 1.0]
     engine.backward(v, g, *prog)
     assert g[0] == inf and g[1] == -inf and g[3] == 1.0 and g[2] == 1.0
+
+
+def test_api_edge_cases_from_review():
+    f = exprgrad.parse("x * y")
+    r = f.gradients(x=10**400, y=2.0)  # an int beyond the float range rounds to inf (IEEE)
+    assert r.value == math.inf and r.gradients == {"x": 2.0, "y": math.inf}
+    g = exprgrad.parse("x + xy")
+    assert g.gradients({"x": 1, "xy": 2}, wrt="xy").gradients == {"xy": 1.0}
+    assert g.gradients({"x": 1, "xy": 2}, wrt="x,xy").gradients == {"x": 1.0, "xy": 1.0}
+    with pytest.raises(BindingError, match="unknown method"):
+        f.check({"x": 1, "y": 2}, method="bogus")
