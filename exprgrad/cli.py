@@ -1,4 +1,4 @@
-"""CLI layer: the ``exprgrad`` command (console script ``exprgrad = exprgrad.cli:main``).
+"""CLI layer: the ``exprgrad`` command (run by the console script through exprgrad/_entry.py).
 
 Click parses every invocation.  ``eval`` and ``check`` take one EXPR plus bindings ``--NAME VALUE``
 / ``--NAME=VALUE`` (any name that is not one of the command's options) and ``--var NAME=VALUE``

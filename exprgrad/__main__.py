@@ -1,0 +1,7 @@
+"""CLI layer: ``python -m exprgrad ...`` runs the same command as the ``exprgrad`` script."""
+
+import sys
+
+from ._entry import main
+
+sys.exit(main())
