@@ -292,10 +292,21 @@ class Expression:
         #: -- passes them: exactly the names of the VAR nodes in ``nodes``)
         self.variables: tuple[str, ...] = variables
         self._program = None
-        self.is_array = tape.has_array_ops
+        self._is_array: bool | None = None
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
+
+    @property
+    def is_array(self) -> bool:
+        """Whether this output's graph holds an array-only op (then it runs on numpy)."""
+        if self._is_array is None:
+            marks = self.tape.array_ops
+            if self._cone is None or not marks:
+                self._is_array = bool(marks)
+            else:
+                self._is_array = not _ARRAY_CODES.isdisjoint(self.program[1])
+        return self._is_array
 
     @property
     def program(self):
@@ -505,14 +516,17 @@ class Expression:
         out = []
         count = 0
         tape = self.tape
-        if tape.overflows:
-            cone = None if self._cone is None else set(self._cone)
-            for n in tape.overflows:
-                if cone is None or n in cone:
-                    count += 1
-                    col = self.column(n)
-                    where = f" at column {col}" if col else ""
-                    out.append(Warning_(f"number{where} is too large for a float: inf", col))
+        lits = tape.overflows
+        if lits and self._cone is not None:  # only this output's literals, in O(smaller side)
+            if len(lits) <= len(self._cone):
+                lits = [n for n in lits if n in v]
+            else:
+                lits = [n for n in v if n in lits]
+        for n in lits:
+            count += 1
+            col = self.column(n)
+            where = f" at column {col}" if col else ""
+            out.append(Warning_(f"number{where} is too large for a float: inf", col))
         try:
             if math.isfinite(sum(v[i] for i in self.program[0])):
                 return out
@@ -558,6 +572,9 @@ class Expression:
         return out
 
 
+_ARRAY_CODES = frozenset(c for c, op in enumerate(OPS) if op.array_only)
+
+
 def _as_value(name: str, value: Any) -> Any:
     if isinstance(value, bool):
         raise BindingError(f"--{name}: expected a number, got {value!r}")
@@ -596,7 +613,7 @@ def _row(name, bp, numeric, rtol, atol, kink, index=None) -> CheckRow:
     big = max(abs(bp), abs(numeric))
     if bp == 0.0 and numeric == 0.0:
         rel = 0.0
-    elif big != big:
+    elif big != big or bp != bp or numeric != numeric:  # max() may drop a nan
         rel = math.nan
     else:
         rel = abs_error / big if big else 0.0

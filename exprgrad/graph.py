@@ -38,9 +38,10 @@ class Tape:
         self._texts: list[tuple[int, str]] = []
         self._text_starts: list[int] = []
         self.toks: list[str] = []
-        self.has_array_ops = False
-        #: number literals too large for a float (they read as inf)
-        self.overflows: list[int] = []
+        #: nodes of array-only ops (matmul, sum, ...): a graph with none runs on the scalar engine
+        self.array_ops: dict[int, None] = {}
+        #: number literals too large for a float (they read as inf); dicts: ordered sets
+        self.overflows: dict[int, None] = {}
 
     # -- parser builder interface ---------------------------------------------------------
     def begin(self, text: str, toks: list[str]) -> None:
@@ -61,7 +62,7 @@ class Tape:
     def number(self, k: int) -> int:
         value = float(self.toks[k])
         if value == _INF:  # a literal beyond the float range (1e999): warned about later
-            self.overflows.append(len(self.val))
+            self.overflows[len(self.val)] = None
         return self._leaf(CONST, value, k, 0)
 
     def var(self, k: int) -> int:
@@ -102,7 +103,7 @@ class Tape:
         return self.node(_DIV, a, b, k)
 
     def matmul(self, a: int, k: int, b: int) -> int:
-        self.has_array_ops = True
+        self.array_ops[len(self.val)] = None
         return self.node(_MATMUL, a, b, k)
 
     def pow(self, a: int, k: int, b: int) -> int:
@@ -133,7 +134,7 @@ class Tape:
             s = "" if op.arity == 1 and not op.optional else "s"
             raise ArityError(f"{name}() takes {want} argument{s}, got {len(args)}", token_index=k)
         if op.array_only:
-            self.has_array_ops = True
+            self.array_ops[len(self.val)] = None
         x = args[0]
         y = args[1] if len(args) > 1 else (x if op.arity == 1 else -1)
         return self.node(CODE[name], x, y, k)
@@ -143,6 +144,11 @@ class Tape:
         return (self.toks[k], node, k)
 
     # -- queries -------------------------------------------------------------------------
+    @property
+    def has_array_ops(self) -> bool:
+        """Whether any node still on the tape is an array-only op."""
+        return bool(self.array_ops)
+
     def __len__(self) -> int:
         return len(self.val)
 
@@ -199,8 +205,9 @@ class Tape:
         for lst in (self.kind, self.ax, self.ay, self.src, self.val):
             del lst[n:]
         del self.dep[n:]
-        while self.overflows and self.overflows[-1] >= n:
-            self.overflows.pop()
+        for marks in (self.overflows, self.array_ops):  # both in node order: drop from the end
+            while marks and next(reversed(marks)) >= n:
+                marks.popitem()
         # vars is in creation order, so node indices increase along it: drop from the end
         # (O(names dropped), not O(all inputs) -- a batch truncates after every line)
         tv = self.vars

@@ -522,3 +522,33 @@ def test_api_edge_cases_from_review():
     assert g.gradients({"x": 1, "xy": 2}, wrt="x,xy").gradients == {"x": 1.0, "xy": 1.0}
     with pytest.raises(BindingError, match="unknown method"):
         f.check({"x": 1, "y": 2}, method="bogus")
+
+
+def test_rel_error_is_nan_when_a_side_is_nan():
+    from exprgrad.api import _row
+
+    row = _row("x", 0.0, math.nan, 1e-5, 1e-8, None)
+    assert math.isnan(row.abs_error) and math.isnan(row.rel_error) and row.ok is False
+
+
+def test_array_ops_and_overflowing_literals_are_per_output_and_truncated():
+    from exprgrad.api import Expression, parse_into
+    from exprgrad.graph import Tape
+
+    tape = Tape()
+    mark = len(tape)
+    parse_into(tape, "sum(w) + 1e999")
+    assert tape.has_array_ops and len(tape.overflows) == 1
+    tape.truncate(mark)  # a batch line that defined nothing is forgotten, marks included
+    assert not tape.has_array_ops and not tape.overflows
+    _, big, _ = parse_into(tape, "big = w * 1e999")
+    tape.scope["big"] = big
+    root = parse_into(tape, "x * 2")
+    e = Expression("x * 2", tape, root, nodes=tape.cone(root))
+    assert not e.is_array
+    r = e.gradients({"x": 1.0})
+    assert r.value == 2.0 and r.warnings == []  # big's literal is not on this output's path
+    root = parse_into(tape, "big + x")
+    e = Expression("big + x", tape, root, nodes=tape.cone(root))
+    r = e.gradients({"x": 1.0, "w": 2.0})
+    assert [w.message for w in r.warnings][0] == "number at column 11 is too large for a float: inf"
