@@ -13,8 +13,10 @@ gives the contribution, *unbroadcasting* sums it back to the child's shape (a (3
 a (3, 4) result gets the row sums), and a needs-gradient mask computed from ``wrt`` skips every
 contribution nobody asked for (``--wrt w`` never forms the n x k gradient of X).
 
-Also here: reading array values (``load_value``: inline JSON, ``@file.csv``/``.npy``/``.json``),
-and the array gradient check (elementwise or directional).
+Also here: reading array values (``load_value``: inline JSON with ``inf``/``nan``,
+``@file.csv``/``.npy``/``.json``; bad content of any kind is a BindingError naming the file, never
+a crash), the warnings where inf/nan arises, and the array gradient check (elementwise or
+directional, evaluated in place over the dependent sub-program).
 Imports: stdlib, numpy, exprgrad.ops, exprgrad.errors, exprgrad.api (results) -- and only ever
 imported lazily, so scalar work never loads numpy.
 """
@@ -26,6 +28,7 @@ import json
 import math
 import os
 import re
+import zipfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -121,11 +124,10 @@ def _axis(x, axis) -> int | None:
     a = float(axis)
     if not a.is_integer():
         raise _Problem(f"the axis must be an integer, got {_num(a)}", ArityError)
-    a = int(a)
     nd = np.ndim(x)
-    if not -nd <= a < nd:
-        raise _Problem(f"axis {a} is out of range for shape {_shape(x)}")
-    return a
+    if not -nd <= a < nd:  # _num: shortest text, so sum(X, 1e300) says "axis 1e+300"
+        raise _Problem(f"axis {_num(a)} is out of range for shape {_shape(x)}")
+    return int(a)
 
 
 def reduce_sum(x, axis):
@@ -291,8 +293,6 @@ def as_array(name: str, value: Any) -> np.ndarray:
     if isinstance(value, np.ndarray):
         a = _check_array(name, value, "")
         return a[()] if a.ndim == 0 else a
-    if isinstance(value, float):
-        return np.float64(value)
     raise BindingError(f"--{name}: expected a number or an array, got {type(value).__name__}")
 
 
@@ -457,26 +457,62 @@ def gradients(expr, bindings: Mapping[str, Any], wrt: tuple[str, ...]):
     )
 
 
-def _nonfinite_warnings(expr, v: list, limit: int = 3):
+def _nonfinite_warnings(expr, v: Any, limit: int = 3) -> list:
+    """Warnings where inf/nan arises, by the scalar rules (``Expression.nonfinite_warnings``):
+    a number literal too large for a float; an op giving inf/nan from finite inputs, or nan from
+    inputs that hold no nan (``w - w`` with w = [inf, 1]).  Elementwise ops are judged element by
+    element (broadcast inputs), ``@``/sum/mean/transpose on the whole arrays.  Values that merely
+    carry an inf/nan along are not repeated."""
     out = []
     count = 0
-    for i, _, x, y in zip(*expr.program):
+    tape = expr.tape
+    for n in tape.overflows:
+        if expr._cone is None or n in v:  # v is a dict over the cone in batch mode
+            count += 1
+            col = expr.column(n)
+            where = f" at column {col}" if col else ""
+            out.append(Warning_(f"number{where} is too large for a float: inf", col))
+    isfinite, isnan = np.isfinite, np.isnan
+    for i, o, x, y in zip(*expr.program):
         vi = v[i]
-        if np.isfinite(vi).all():
+        if isfinite(vi).all():
             continue
-        if not np.isfinite(v[x]).all() or (y >= 0 and not np.isfinite(v[y]).all()):
+        vx = v[x]
+        vy = v[y] if y >= 0 else np.float64(0.0)
+        fresh = None
+        if not OPS[o].array_only and np.ndim(vi) > 0:  # element by element
+            try:
+                bx, by = np.broadcast_to(vx, np.shape(vi)), np.broadcast_to(vy, np.shape(vi))
+            except ValueError:  # not shaped like an elementwise op: judge the whole arrays
+                pass
+            else:
+                new_nan = isnan(vi) & ~isnan(bx) & ~isnan(by)
+                fresh = ~isfinite(vi) & ((isfinite(bx) & isfinite(by)) | new_nan)
+        if fresh is None:
+            if isfinite(vx).all() and isfinite(vy).all():
+                fresh = ~isfinite(vi)
+            elif not (isnan(vx).any() or isnan(vy).any()):
+                fresh = isnan(vi)
+            else:
+                continue
+        if not fresh.any():
             continue
         count += 1
         if len(out) < limit:
-            if np.ndim(vi) == 0:
-                got = _num(vi)
-            else:
-                bad = int(np.size(vi) - np.count_nonzero(np.isfinite(vi)))
-                got = f"{bad} non-finite value{'s' if bad > 1 else ''} (of {np.size(vi)})"
-            out.append(Warning_(f"{_where(expr, i)} gave {got}", expr.column(i)))
+            out.append(Warning_(f"{_where(expr, i)} gave {_gave(vi, fresh)}", expr.column(i)))
     if count > limit:
         out.append(Warning_(f"... and {count - limit} more non-finite results", None))
     return out
+
+
+def _gave(vi: Any, fresh: Any) -> str:
+    """``nan`` for a number; ``-inf, nan in 2 of 3 values`` for an array (the new ones)."""
+    if np.ndim(vi) == 0:
+        return _num(vi)
+    got = np.asarray(vi)[np.asarray(fresh)]
+    kinds = [k for k, m in (("inf", got > 0), ("-inf", got < 0), ("nan", got != got)) if m.any()]
+    k = int(got.size)
+    return f"{', '.join(kinds)} in {k} of {np.size(vi)} value{'s' if np.size(vi) > 1 else ''}"
 
 
 # -- gradient check ------------------------------------------------------------------------------
@@ -521,6 +557,32 @@ def _kink(expr, prog, base, vp, vm) -> str | None:
     return None
 
 
+class _Perturb:
+    """f at a moved input, evaluated in place: the input's slot and the sub-program's outputs are
+    written into ``base`` and put back afterwards (ops build new values, they never write into
+    their operands), so one evaluation costs the sub-program, never a copy of the tape.
+    Returns (f as np.float64, copies of the relu/abs inputs on the path for ``_kink``)."""
+
+    def __init__(self, expr, base, node: int, prog):
+        self.expr, self.base, self.node, self.prog = expr, base, node, prog
+        self.root = expr.root
+        self.kink_in = sorted({x for _, o, x, _ in zip(*prog) if OPS[o].kink})
+
+    def __call__(self, xv) -> tuple[Any, dict]:
+        base, node = self.base, self.node
+        written = (node, *self.prog[0])
+        saved = [base[n] for n in written]
+        try:
+            base[node] = xv
+            _forward(self.expr, base, self.prog)
+            # copies: a value may be a view of xv, which the caller moves next
+            kinks = {x: np.array(base[x], dtype=np.float64) for x in self.kink_in}
+            return np.float64(base[self.root]), kinks
+        finally:
+            for n, val in zip(written, saved):
+                base[n] = val
+
+
 def check(
     expr,
     result,
@@ -548,7 +610,6 @@ def check(
         method = "elementwise" if total <= ELEMENTWISE_LIMIT else "directional"
     if method not in ("elementwise", "directional"):
         raise BindingError(f"check: unknown method {method!r} (elementwise or directional)")
-    root = expr.root
     rows = []
     if method == "directional" and seed is None:  # a fresh direction, but one that can be replayed
         seed = int(np.random.SeedSequence().entropy % 2**32)
@@ -559,28 +620,31 @@ def check(
             prog = _sub_program(expr, node)
             x0 = np.asarray(base[node], dtype=np.float64)
             grad = np.asarray(result.gradients[name], dtype=np.float64)
-
-            def at(xv, node=node, prog=prog):
-                vals = base.copy()
-                vals[node] = xv
-                _forward(expr, vals, prog)
-                return vals
+            at = _Perturb(expr, base, node, prog)
 
             if method == "elementwise":
-                flat = x0.reshape(-1)
+                # one working copy of the input, moved one element at a time and put back:
+                # each element costs the sub-program, not a copy of the tape or of the input
+                xw = x0.copy() if x0.ndim else None
+                flat = xw.reshape(-1) if xw is not None else x0.reshape(-1)
+                gflat = grad.reshape(-1)
                 for k in range(flat.size):
                     xk = float(flat[k])
                     h = eps * max(1.0, abs(xk)) if math.isfinite(xk) else eps
-                    xp, xm = flat.copy(), flat.copy()
-                    xp[k], xm[k] = xk + h, xk - h
-                    vp = at(xp.reshape(x0.shape))
-                    vm = at(xm.reshape(x0.shape))
-                    numeric = float((vp[root] - vm[root]) / (xp[k] - xm[k]))
-                    kink = _kink(expr, prog, base, vp, vm)
+                    xpk, xmk = xk + h, xk - h
+                    if xw is None:
+                        fp, kp = at(np.float64(xpk))
+                        fm, km = at(np.float64(xmk))
+                    else:
+                        flat[k] = xpk
+                        fp, kp = at(xw)
+                        flat[k] = xmk
+                        fm, km = at(xw)
+                        flat[k] = xk
+                    numeric = float((fp - fm) / (xpk - xmk))
+                    kink = _kink(expr, prog, base, kp, km) if kp else None
                     idx = tuple(int(j) for j in np.unravel_index(k, x0.shape)) or None
-                    rows.append(
-                        _row(name, float(grad.reshape(-1)[k]), numeric, rtol, atol, kink, idx)
-                    )
+                    rows.append(_row(name, float(gflat[k]), numeric, rtol, atol, kink, idx))
             else:
                 # a random direction scaled to max |u_i| = 1: no element moves by more than h,
                 # as in the elementwise check, yet the whole input moves (less cancellation)
@@ -590,11 +654,11 @@ def check(
                 finite = x0[np.isfinite(x0)] if x0.ndim else x0[None][np.isfinite(x0[None])]
                 scale = float(np.max(np.abs(finite))) if finite.size else 1.0
                 h = eps * max(1.0, scale)
-                xp, xm = x0 + h * u, x0 - h * u
-                vp, vm = at(xp), at(xm)
-                numeric = float((vp[root] - vm[root]) / (2.0 * h))
+                fp, kp = at(x0 + h * u)
+                fm, km = at(x0 - h * u)
+                numeric = float((fp - fm) / (2.0 * h))
                 backprop = float(np.sum(grad * u))
-                kink = _kink(expr, prog, base, vp, vm)
+                kink = _kink(expr, prog, base, kp, km) if kp else None
                 rows.append(_row(name, backprop, numeric, rtol, atol, kink, None))
     report = CheckReport(expr, result.value, rows, eps, rtol, atol, result.warnings, method=method)
     report.seed = seed if method == "directional" else None  # replay with --seed
@@ -626,20 +690,118 @@ def worst_rows(report) -> list[tuple[Any, int, int]]:
 
 def load_value(name: str, text: str) -> Any:
     """A command-line value: ``3``, ``[1, 2]``, ``[[1, 2], [3, 4]]``, ``@data.csv``, ``@w.npy``,
-    ``@y.json``.  Returns a float or a float64 ndarray (1-D or 2-D); bad input -> BindingError."""
+    ``@y.json``.  Returns a float or a float64 ndarray (1-D or 2-D); bad input -> BindingError.
+
+    Inline arrays are JSON, plus the words ``inf``, ``-inf``, ``nan`` (any case; ``Infinity``,
+    ``NaN`` too), as exprgrad prints them.  Numbers too large for a float are ``inf``/``-inf``
+    (as for ``--x 1e999``); nesting deeper than 2 is refused before JSON parsing recurses."""
     t = text.strip()
     if t.startswith("@"):
         return _load_file(name, t[1:])
     if t.startswith("["):
-        try:
-            data = json.loads(t)
-        except json.JSONDecodeError as err:
+        src, moves = _ieee_words(t)
+        data = _json(src, f"--{name}: ")
+        if isinstance(data, json.JSONDecodeError):
             raise BindingError(
-                f"--{name}: not a valid array at character {err.pos + 1}: {err.msg} "
-                '(write e.g. "[1, 2, 3]" or "[[1, 2], [3, 4]]")'
-            ) from None
+                f"--{name}: not a valid array at character {_orig_pos(data.pos, moves) + 1}: "
+                f'{data.msg} (write e.g. "[1, 2, 3]" or "[[1, 2], [3, 4]]")'
+            )
         return _from_nested(name, data, "")
     return parse_number(name, text)
+
+
+#: a JSON string (kept as it is), or a bracket; the string may be unterminated (JSON says so)
+_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+_STRUCT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{},]')
+#: inline arrays: inf/nan words (exprgrad's own output) -> the JSON extensions Python reads
+_WORD = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|(?<![\w.])[+-]?(?:infinity|inf|nan)(?![\w.])', re.I)
+
+
+def _ieee_words(text: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """``text`` with ``inf``/``-inf``/``nan`` as ``Infinity``/``-Infinity``/``NaN`` (outside
+    strings), and the moves made: (position in the new text, old length, new length)."""
+    if not any(c in text for c in "iInN"):
+        return text, []
+    parts: list[str] = []
+    moves: list[tuple[int, int, int]] = []
+    last = 0
+    out_len = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if word.startswith('"'):
+            continue
+        f = float(word)
+        new = "NaN" if f != f else ("Infinity" if f > 0 else "-Infinity")
+        if new == word:
+            continue
+        parts.append(text[last : m.start()])
+        out_len += m.start() - last
+        moves.append((out_len, len(word), len(new)))
+        parts.append(new)
+        out_len += len(new)
+        last = m.end()
+    parts.append(text[last:])
+    return "".join(parts), moves
+
+
+def _orig_pos(pos: int, moves: list[tuple[int, int, int]]) -> int:
+    """A position in the rewritten text -> the same place in the user's text."""
+    shift = 0
+    for start, old, new in moves:
+        if pos < start:
+            break
+        if pos < start + new:
+            return start - shift
+        shift += new - old
+    return pos - shift
+
+
+def _json(text: str, pre: str) -> Any:
+    """JSON data, or the JSONDecodeError (the caller words it).  Integers become floats (no
+    4,300-digit limit, no overflow: too large is inf); nesting deeper than 2 is a BindingError
+    found by a flat scan, so no input can exhaust the recursion of json's decoder."""
+    _too_deep(text, pre)
+    try:
+        return json.loads(text, parse_int=float)
+    except json.JSONDecodeError as err:
+        return err
+    except RecursionError:  # unreachable after _too_deep; never an internal error all the same
+        raise BindingError(f"{pre}nested too deeply (at most 2 dimensions)") from None
+
+
+def _too_deep(text: str, pre: str) -> None:
+    depth = 0
+    for m in _BRACKET.finditer(text):
+        c = m.group()
+        if c == "[" or c == "{":
+            depth += 1
+            if depth > 2:
+                raise BindingError(_deep_message(text, m.start(), pre))
+        elif c == "]" or c == "}":
+            depth = max(depth - 1, 0)  # a stray closer is json's to report
+
+
+def _deep_message(text: str, pos: int, pre: str) -> str:
+    """What the 3rd level of nesting at ``pos`` is, in the words of ``_from_nested``."""
+    stack: list[str] = []
+    counts: list[int] = []
+    for m in _STRUCT.finditer(text, 0, pos):
+        c = m.group()
+        if c in "[{":
+            stack.append(c)
+            counts.append(1)
+        elif c in "]}":
+            if stack:
+                stack.pop()
+                counts.pop()
+        elif c == "," and counts:
+            counts[-1] += 1
+    what = "a list (at most 2 dimensions)" if text[pos] == "[" else "an object"
+    if stack == ["[", "["]:
+        return f"{pre}row {counts[0]}, column {counts[1]} is {what}, not a number"
+    if stack and stack[0] == "{":
+        return f"{pre}expected a number or a list of numbers, got an object"
+    return f"{pre}row {counts[0]} is an object; a matrix is a list of rows of numbers"
 
 
 def _from_nested(name: str, data: Any, where: str) -> Any:
@@ -655,7 +817,7 @@ def _from_nested(name: str, data: Any, where: str) -> Any:
         for k, e in enumerate(data, 1):
             if not _is_number(e):
                 raise BindingError(f"{pre}element {k} is {_jtype(e)}, not a number")
-        return np.array(data, dtype=np.float64)
+        return _floats(data)
     width = None
     for r, row in enumerate(data, 1):
         if not isinstance(row, (list, tuple)):
@@ -675,7 +837,26 @@ def _from_nested(name: str, data: Any, where: str) -> Any:
             if not _is_number(e):
                 what = "a list (at most 2 dimensions)" if isinstance(e, list) else _jtype(e)
                 raise BindingError(f"{pre}row {r}, column {c} is {what}, not a number")
-    return np.array(data, dtype=np.float64)
+    return _floats(data)
+
+
+def _floats(data: Any) -> np.ndarray:
+    """Checked nested numbers as float64; an integer too large for a float is ±inf (as the
+    literal ``1e999`` is), never an OverflowError."""
+    try:
+        return np.array(data, dtype=np.float64)
+    except OverflowError:
+        pass
+
+    def f(e: Any) -> float:
+        try:
+            return float(e)
+        except OverflowError:
+            return math.inf if e > 0 else -math.inf
+
+    return np.array(
+        [[f(e) for e in row] if isinstance(row, (list, tuple)) else f(row) for row in data]
+    )
 
 
 def _is_number(e: Any) -> bool:
@@ -720,13 +901,7 @@ def _load_file(name: str, path: str) -> Any:
         )
     try:
         if ext == ".npy":
-            try:
-                a = np.load(path, allow_pickle=False)
-            except ValueError as err:
-                raise BindingError(f"--{name}: {path}: not a numeric .npy file ({err})") from None
-            if not isinstance(a, np.ndarray):
-                raise BindingError(f"--{name}: {path}: not a single array (.npz?)")
-            out = _check_array(name, a, f"{path}: ")
+            out = _check_array(name, _load_npy(name, path), f"{path}: ")
             return float(out) if out.ndim == 0 else out
         with open(path, encoding="utf-8-sig") as f:
             content = f.read()
@@ -737,15 +912,59 @@ def _load_file(name: str, path: str) -> Any:
             f"--{name}: {path}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset "
             f"{err.start})"
         ) from None
+    except MemoryError:
+        raise InputError(f"--{name}: cannot read {path}: too large to load into memory") from None
     if ext == ".json":
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError as err:
-            raise BindingError(
-                f"--{name}: {path}, line {err.lineno}: not valid JSON ({err.msg})"
-            ) from None
+        data = _json(content, f"--{name}: {path}: ")
+        if isinstance(data, json.JSONDecodeError):
+            raise BindingError(f"--{name}: {path}, line {data.lineno}: not valid JSON ({data.msg})")
         return _from_nested(name, data, f"{path}: ")
     return _parse_csv(name, path, content)
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _load_npy(name: str, path: str) -> Any:
+    """``np.load(path, allow_pickle=False)``, with every way a file can be bad as a BindingError
+    naming it: empty or cut short, a header whose shape the data does not fill (checked before
+    anything is allocated), pickled objects, an .npz archive."""
+    pre = f"--{name}: {path}: "
+    fmt = np.lib.format
+    with open(path, "rb") as f:
+        try:
+            head = f.read(len(_NPY_MAGIC))
+            if not head:
+                raise BindingError(f"{pre}the file is empty (not a .npy array)")
+            f.seek(0)
+            if head != _NPY_MAGIC and not head.startswith(b"PK"):  # neither .npy nor .npz
+                raise BindingError(f"{pre}not a .npy file (it does not start with a .npy header)")
+            if head == _NPY_MAGIC:
+                version = fmt.read_magic(f)
+                reader = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+                if version in reader:
+                    shape, _, dtype = reader[version](f)
+                    if dtype.hasobject:
+                        raise BindingError(f"{pre}not a numeric .npy file (dtype {dtype})")
+                    need = math.prod(shape) * dtype.itemsize
+                    have = os.fstat(f.fileno()).st_size - f.tell()
+                    if need > have:
+                        raise BindingError(
+                            f"{pre}the file is cut short: its header says shape {tuple(shape)} "
+                            f"({need:,} bytes of data), the file holds {max(have, 0):,}"
+                        )
+                f.seek(0)
+            a = np.load(f, allow_pickle=False)
+        except BindingError:
+            raise
+        except (ValueError, EOFError, zipfile.BadZipFile, SyntaxError) as err:
+            msg = str(err) or type(err).__name__
+            raise BindingError(f"{pre}not a numeric .npy file ({msg})") from None
+    if not isinstance(a, np.ndarray):
+        if hasattr(a, "close"):
+            a.close()
+        raise BindingError(f"{pre}not a single array (.npz?)")
+    return a
 
 
 def _parse_csv(name: str, path: str, content: str) -> np.ndarray:

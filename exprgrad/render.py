@@ -141,8 +141,15 @@ def check_json(report: Any) -> dict:
         "rtol": report.rtol,
         "atol": report.atol,
         "method": report.method,
+        **_seed(report),
         "warnings": [w.message for w in report.warnings],
     }
+
+
+def _seed(report: Any) -> dict:
+    """``{"seed": N}`` when the check drew a random direction (replay it with ``--seed N``)."""
+    seed = getattr(report, "seed", None)
+    return {} if seed is None else {"seed": seed}
 
 
 def error_json(expression: str | None, err: Any) -> dict:
@@ -208,12 +215,12 @@ def _fmt_error(x: Any) -> str:
     return fmt_number(x)
 
 
-def _check_cells(r: Any, with_index: bool, full: bool, compact: bool = False) -> list[str]:
-    cells = [r.variable]
-    if with_index:
-        cells.append(_index_text(r.index))
+def _check_cells(r: Any, full: bool, compact: bool = False) -> list[str]:
+    """A check row's cells in the contract's columns; an array element is named in the variable
+    column (``w[0]``, ``X[1, 2]``), so the columns stay fixed."""
     err = _fmt_error if compact else (lambda x: fmt_value(x, full=full))
-    cells += [
+    return [
+        r.variable + _index_text(r.index),
         fmt_value(r.backprop, full=full),
         fmt_value(r.numeric, full=full),
         err(r.abs_error),
@@ -221,16 +228,12 @@ def _check_cells(r: Any, with_index: bool, full: bool, compact: bool = False) ->
         fmt_number(bool(r.ok)),
         r.kink or "",
     ]
-    return cells
 
 
 def check_plain(report: Any, *, full: bool = False) -> str:
-    """check as TSV: variable, backprop, numeric, abs_error, rel_error, ok (true/false), kink."""
-    with_index = _has_index(report)
-    header = list(CHECK_HEADER)
-    if with_index:
-        header.insert(1, "index")
-    return _tsv(header, [_check_cells(r, with_index, full) for r in report.rows])
+    """check as TSV: variable, backprop, numeric, abs_error, rel_error, ok (true/false), kink --
+    one row per check (per element for arrays, named ``w[0]`` in the variable column)."""
+    return _tsv(CHECK_HEADER, [_check_cells(r, full) for r in report.rows])
 
 
 # -- errors and warnings (stderr, plain text) --------------------------------------------------
@@ -322,40 +325,65 @@ def eval_table(result: Any, *, full: bool = False) -> Any:
 
 def check_table(report: Any, *, full: bool = False) -> Any:
     """check as a Rich table (ok is ✓, ✗ FAIL or kink; each kink is explained under the table),
-    with a caption naming the settings and the verdict."""
+    with a caption naming the settings (and the seed of a directional check) and the verdict.
+
+    An elementwise array check shows per variable its worst element (``arrays.worst_rows``:
+    failed first, then the largest error relative to the tolerance) and how many of its elements
+    failed; ``full`` shows every element (``--json`` always has every row)."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    with_index = _has_index(report)
-    rows = [_check_cells(r, with_index, full, compact=True) for r in report.rows]
+    summary = _has_index(report) and not full
+    if summary:
+        from . import arrays  # index rows only come from array checks: numpy is loaded
+
+        shown = arrays.worst_rows(report)
+    else:
+        shown = [(r, 1, int(not r.ok)) for r in report.rows]
     table = Table(title=Text("check " + _short(report.expression.text)), title_justify="left")
     table.add_column("variable", no_wrap=True)
-    if with_index:
-        table.add_column("index", no_wrap=True)
     for name in ("backprop", "numeric", "abs_error", "rel_error"):
         table.add_column(name, justify="right", overflow="fold")
     table.add_column("ok", justify="center", no_wrap=True)
+    if summary:
+        table.add_column("failed", justify="right", no_wrap=True)
     notes = []
-    for r, cells in zip(report.rows, rows):
+    for r, n, bad in shown:
+        cells = _check_cells(r, full, compact=True)
         if r.kink is not None:
             ok = Text("kink", style="yellow")
-            notes.append(Text(f"kink: {r.variable}: {r.kink}", style="yellow"))
+            notes.append(Text(f"kink: {cells[0]}: {r.kink}", style="yellow"))
         elif r.ok:
             ok = Text("✓", style="green")
         else:
             ok = Text("✗ FAIL", style="bold red")
-        table.add_row(*(Text(c) for c in cells[:-2]), ok)
+        extra = [Text(f"{bad} of {n}", style="bold red" if bad else "")] if summary else []
+        table.add_row(*(Text(c) for c in cells[:-2]), ok, *extra)
+    if summary:
+        hidden = sum(1 for r in report.rows if r.kink is not None) - len(notes)
+        if hidden > 0:
+            notes.append(
+                Text(
+                    f"{hidden} more element{'s' if hidden > 1 else ''} at a kink (--full or --json)"
+                )
+            )
     failed = sum(1 for r in report.rows if not r.ok)
+    seed = getattr(report, "seed", None)
     settings = (
         f"eps {fmt_number(report.eps)} · rtol {fmt_number(report.rtol)} · "
         f"atol {fmt_number(report.atol)} · {report.method}"
+        + (f" · seed {seed}" if seed is not None else "")
     )
     n = len(report.rows)
+    what = "elements" if summary else ""
     if failed:
-        verdict = Text(f"{failed} of {n} failed", style="bold red")
+        verdict = Text(f"{failed} of {n} {what}".rstrip() + " failed", style="bold red")
     else:
-        verdict = Text(f"all {n} passed", style="green")
-    table.caption = Text.assemble(settings, " — ", verdict)
+        verdict = Text(f"all {n} {what}".rstrip() + " passed", style="green")
+    parts: list[Any] = [settings, " — ", verdict]
+    if summary:
+        parts.append(" · the worst element of each variable (--full shows all)")
+    table.caption = Text.assemble(*parts)
     table.caption_justify = "left"
     return Group(table, *notes) if notes else table

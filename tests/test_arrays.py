@@ -228,8 +228,8 @@ def test_ieee_results_without_warnings():
     assert np.isnan(g[0]) or np.isinf(g[0])
     assert g[1] == 0.0
     assert [m.message for m in r.warnings][:2] == [
-        "log at column 5 gave 2 non-finite values (of 3)",
-        "/ at column 15 gave 1 non-finite value (of 3)",
+        "log at column 5 gave -inf, nan in 2 of 3 values",
+        "/ at column 15 gave inf in 1 of 3 values",
     ]
 
 
@@ -462,6 +462,150 @@ def test_csv_that_is_not_utf8_is_an_io_error(tmp_path, monkeypatch):
     assert info.value.message == "--X: bad.csv: not UTF-8 text (byte 0xff at offset 6)"
 
 
+def test_huge_numbers_in_arrays_are_inf_like_1e999():
+    big = "1" + "0" * 400
+    np.testing.assert_array_equal(arrays.load_value("w", f"[{big}, -{big}]"), [np.inf, -np.inf])
+    huge = "1" + "0" * 5000  # past Python's 4,300-digit limit for int()
+    np.testing.assert_array_equal(arrays.load_value("w", f"[[{huge}, 1]]"), [[np.inf, 1]])
+    r = exprgrad.gradients("sum(w)", w=[10**400, 1])  # Python ints through the API, too
+    assert r.value == np.inf
+
+
+def test_inline_arrays_read_inf_and_nan_as_exprgrad_prints_them():
+    v = arrays.load_value("w", "[inf, -inf, nan, 1, INF, -Infinity, NaN, +inf]")
+    assert v[0] == np.inf and v[1] == -np.inf and np.isnan(v[2]) and v[3] == 1
+    assert v[4] == np.inf and v[5] == -np.inf and np.isnan(v[6]) and v[7] == np.inf
+    m = arrays.load_value("X", "[[inf, 1], [2, nan]]")
+    assert m.shape == (2, 2) and m[0, 0] == np.inf and np.isnan(m[1, 1])
+    from exprgrad import render
+
+    shown = render.fmt_value(np.array([np.inf, -np.inf, np.nan, 1.5]))
+    np.testing.assert_array_equal(arrays.load_value("w", shown), [np.inf, -np.inf, np.nan, 1.5])
+    with pytest.raises(BindingError) as info:  # strings stay strings; positions are the user's
+        arrays.load_value("w", '["inf", 1]')
+    assert info.value.message == '--w: element 1 is the string "inf", not a number'
+    with pytest.raises(BindingError) as info:
+        arrays.load_value("w", "[inf, 1,]")
+    assert info.value.message.startswith("--w: not a valid array at character 9: Expecting value")
+    with pytest.raises(BindingError, match="character 2"):
+        arrays.load_value("w", "[infinite]")
+
+
+def _write(tmp_path, name: str, content) -> None:
+    if isinstance(content, bytes):
+        (tmp_path / name).write_bytes(content)
+    else:
+        (tmp_path / name).write_text(content)
+
+
+def _npy_header(shape) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": "<f8", "fortran_order": False, "shape": shape}
+    )
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "fname, content, message",
+    [
+        ("deep.json", "[" * 100_000, "d/deep.json: row 1, column 1 is a list (at most 2 dim"),
+        ("deep.json", "[[[[1]]]]", "d/deep.json: row 1, column 1 is a list (at most 2 dim"),
+        ("obj.json", '{"a": ' * 100_000, "d/obj.json: expected a number or a list of numbers"),
+        ("big.json", "[" + "9" * 5000 + "]", None),
+        ("empty.npy", b"", "d/empty.npy: the file is empty (not a .npy array)"),
+        (
+            "huge.npy",
+            _npy_header((10**6, 10**7)) + b"\0" * 16,
+            "d/huge.npy: the file is cut short: its header says shape (1000000, 10000000) "
+            "(80,000,000,000,000 bytes of data), the file holds 16",
+        ),
+        (
+            "cut.npy",
+            _npy_header((10,)) + b"\0" * 60,
+            "d/cut.npy: the file is cut short: its header says shape (10,) (80 bytes of data), "
+            "the file holds 60",
+        ),
+        ("head.npy", _npy_header((10,))[:12], "d/head.npy: not a numeric .npy file (EOF"),
+        ("text.npy", b"hello", "d/text.npy: not a .npy file (it does not start with a .npy h"),
+        ("zip.npy", b"PK\x03\x04broken", "d/zip.npy: not a numeric .npy file"),
+    ],
+)
+def test_bad_array_files_are_bad_input_naming_the_file(
+    tmp_path, monkeypatch, fname, content, message
+):
+    """Content that used to crash (RecursionError, EOFError, MemoryError, ValueError) is a
+    binding error naming the file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    _write(tmp_path / "d", fname, content)
+    if message is None:
+        assert arrays.load_value("X", f"@d/{fname}").tolist() == [np.inf]
+        return
+    with pytest.raises(BindingError) as info:
+        arrays.load_value("X", f"@d/{fname}")
+    assert info.value.message.startswith(f"--X: {message}"), info.value.message
+
+
+def test_deep_inline_nesting_is_refused_without_recursion():
+    import sys
+
+    for text in ("[" * 100_000, "[[1, 2], [3, " + "[" * 100_000 + "1"):
+        with pytest.raises(BindingError) as info:
+            arrays.load_value("X", text)
+        assert "is a list (at most 2 dimensions), not a number" in info.value.message
+    with pytest.raises(BindingError, match=r"row 2, column 2 is an object, not a number"):
+        arrays.load_value("X", '[[1, 2], [3, {"a": [1]}]]')
+    assert sys.getrecursionlimit() < 100_000
+
+
+@pytest.mark.parametrize(
+    "expr, w, expected",
+    [
+        ("sum(w - w)", "[inf, 1]", ["- at column 7 gave nan in 1 of 2 values"]),
+        ("sum(w - w)", "[inf, nan]", ["- at column 7 gave nan in 1 of 2 values"]),
+        ("sum(w * 0)", "[1, inf]", ["* at column 7 gave nan in 1 of 2 values"]),
+        ("sum(w)", "[inf, -inf]", ["sum at column 1 gave nan"]),
+        ("sum(w + 1)", "[inf, 1]", []),  # carried along: nothing new
+        ("sum(w) + 1e999", "[1, 2]", ["number at column 10 is too large for a float: inf"]),
+        ("sum(exp(w))", "[1000, 1]", ["exp at column 5 gave inf in 1 of 2 values"]),
+        ("sum(w)", "[nan, 1]", []),
+    ],
+)
+def test_array_warnings_say_where_inf_or_nan_arises(expr, w, expected):
+    r = exprgrad.gradients(expr, w=w)
+    assert [m.message for m in r.warnings] == expected
+
+
+def test_array_warnings_for_literals_only_in_the_lines_cone():
+    from click.testing import CliRunner
+
+    from exprgrad import cli
+
+    res = CliRunner().invoke(
+        cli.cli,
+        ["eval", "--json", "--w", "[1, 2]"],
+        input="a = 1e999\nsum(w)\nsum(w) + 1e999\n",
+        prog_name="exprgrad",
+    )
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [x["warnings"] for x in lines] == [
+        ["number at column 5 is too large for a float: inf"],
+        [],
+        ["number at column 10 is too large for a float: inf"],
+    ]
+
+
+def test_out_of_range_axis_is_written_shortly():
+    with pytest.raises(ShapeError) as info:
+        exprgrad.evaluate("sum(X, 1e300)", X=[1.0, 2.0])
+    assert info.value.message == "sum at column 1: axis 1e+300 is out of range for shape (2,)"
+    with pytest.raises(ShapeError, match="axis -3 is out of range"):
+        exprgrad.evaluate("sum(X, -3)", X=[1.0, 2.0])
+
+
 # -- gradient check ------------------------------------------------------------------------------
 
 
@@ -533,6 +677,57 @@ def test_check_reports_kinks():
     assert row.index == (0,) and not row.within_tolerance and row.ok
     assert row.kink.startswith("relu at column 5: its input is 0 at index (0,); relu has a kink")
     assert all(r.kink is None for r in rep.rows[1:])
+
+
+class _NoCopy(list):
+    """The values of a result, watched: the check must not copy them per element."""
+
+    copies = 0
+
+    def copy(self):
+        _NoCopy.copies += 1
+        return list.copy(self)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            _NoCopy.copies += 1
+        return list.__getitem__(self, k)
+
+
+def test_elementwise_check_works_in_place_and_leaves_the_values_as_they_were():
+    """Cost O(elements x sub-program): no copy of the tape's values (or of the input) per
+    element; every value is put back, even views of the moved input (transpose)."""
+    f = exprgrad.parse("sum(relu(transpose(X)) * Y) + sum(Y * Y) * c")
+    X = np.array([[0.0, 1.0, -2.0], [3.0, -4.0, 5.0]])
+    bind = {"X": X, "Y": np.arange(6.0).reshape(3, 2) - 2, "c": 1.5}
+    res = f.gradients(bind)
+    before = [np.array(x, copy=True) for x in res._values]
+    res._values = _NoCopy(res._values)
+    _NoCopy.copies = 0
+    rep = arrays.check(f, res, bind, 1e-6, 1e-5, 1e-8, "elementwise", None)
+    assert _NoCopy.copies == 0
+    for a, b in zip(before, res._values):
+        np.testing.assert_array_equal(a, b)
+    assert rep.ok and len(rep.rows) == 6 + 6 + 1
+    numeric = numeric_grad(f, bind, "Y")
+    got = np.array([r.numeric for r in rep.rows if r.variable == "Y"]).reshape(3, 2)
+    np.testing.assert_allclose(got, numeric, rtol=1e-6)
+    kinks = [r.index for r in rep.rows if r.kink]
+    assert kinks == [(0, 0)]
+    assert "its input is 0 at index (0, 0)" in rep.rows[0].kink
+    np.testing.assert_array_equal(X, [[0.0, 1.0, -2.0], [3.0, -4.0, 5.0]])  # the caller's input
+
+
+def test_directional_check_keeps_the_values_too():
+    f = exprgrad.parse(MLP)
+    bind = _mlp_bindings(4, 2, 3)
+    res = f.gradients(bind)
+    before = list(res._values)
+    res._values = _NoCopy(res._values)
+    _NoCopy.copies = 0
+    rep = arrays.check(f, res, bind, 1e-6, 1e-5, 1e-8, "directional", 3)
+    assert _NoCopy.copies == 0 and rep.ok and rep.seed == 3
+    assert all(a is b for a, b in zip(before, res._values))
 
 
 # -- printing ------------------------------------------------------------------------------------

@@ -685,3 +685,127 @@ def test_did_you_mean_is_fast_for_long_names():
     t0 = time.perf_counter()
     assert did_you_mean(a, [b, "c" * 3999]) == ""
     assert time.perf_counter() - t0 < 0.5
+
+
+# -- review fixes: array data, seeds, worst elements ---------------------------------------------
+@pytest.mark.parametrize(
+    "fname, content, words",
+    [
+        ("deep.json", "[" * 100_000, "deep.json: row 1, column 1 is a list"),
+        ("big.json", "[[" + "9" * 5000 + "]]", None),
+        ("empty.npy", b"", "empty.npy: the file is empty"),
+        ("huge.npy", "huge-header", "huge.npy: the file is cut short"),
+    ],
+)
+def test_bad_array_files_exit_2_not_70(tmp_path, monkeypatch, fname, content, words):
+    monkeypatch.chdir(tmp_path)
+    if content == "huge-header":
+        buf = io.BytesIO()
+        header = {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**7)}
+        import numpy as np
+
+        np.lib.format.write_array_header_1_0(buf, header)
+        content = buf.getvalue() + b"\0" * 16
+    if isinstance(content, bytes):
+        (tmp_path / fname).write_bytes(content)
+    else:
+        (tmp_path / fname).write_text(content)
+    r = run("eval", "sum(w)", "--w", f"@{fname}", "--json")
+    if words is None:  # too large for a float: inf, as --x 1e999
+        assert r.exit_code == 0 and one_json(r)["value"] == "inf"
+        return
+    assert r.exit_code == 2, r.output
+    err = one_json(r)["error"]
+    assert err["type"] == "binding" and err["message"].startswith(f"--w: {words}")
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_long_integers_inline_are_inf_not_an_internal_error(digits):
+    r = run("eval", "sum(w)", "--w", "[1" + "0" * digits + ", 2]", "--json")
+    assert r.exit_code == 0, r.output
+    assert one_json(r)["value"] == "inf"
+
+
+def test_inline_inf_and_nan_read_back_what_exprgrad_prints():
+    r = run("eval", "sum(w * 0)", "--w", "[inf, 1, -inf]", "--json")
+    assert r.exit_code == 0, r.output
+    obj = one_json(r)
+    assert obj["value"] == "nan"
+    assert obj["warnings"] == ["* at column 7 gave nan in 2 of 3 values"]
+    assert "warning: * at column 7 gave nan in 2 of 3 values" in r.stderr
+    r = run("eval", "sum(w - w)", "--w", "[Infinity, 1]", "--json")
+    assert one_json(r)["warnings"] == ["- at column 7 gave nan in 1 of 2 values"]
+
+
+def test_directional_check_shows_its_seed_for_a_replay():
+    args = ("check", "sum(W @ v)", "--W", "[[1, 2], [3, 4]]", "--v", "[1, -1]", "--directional")
+    first = one_json(run(*args, "--json"))
+    seed = first["seed"]
+    assert isinstance(seed, int) and seed >= 0
+    again = one_json(run(*args, "--seed", str(seed), "--json"))
+    assert again["seed"] == seed and again["checks"] == first["checks"]
+    assert "seed" not in one_json(run("check", "x^2", "--x", "3", "--json"))
+    assert "seed" not in one_json(run("check", "sum(w^2)", "--w", "[1, 2]", "--json"))
+    report = exprgrad.check(
+        "sum(W @ v)", W=[[1, 2], [3, 4]], v=[1, -1], method="directional", seed=9
+    )
+    text = _rendered(render.check_table(report), 100)
+    assert "directional · seed 9 — all 2 passed" in text
+
+
+def _element_report():
+    rows = [
+        CheckRow("W", 1.0, 1.0, 0.0, 0.0, True, None, True, (0, 0)),
+        CheckRow("W", 2.0, 2.5, 0.5, 0.2, False, None, False, (0, 1)),
+        CheckRow("W", 3.0, 3.1, 0.1, 0.03, False, None, False, (1, 0)),
+        CheckRow("W", 4.0, 4.0, 0.0, 0.0, True, None, True, (1, 1)),
+        CheckRow("b", 1.0, 1.0, 0.0, 0.0, True, None, True, (0,)),
+        CheckRow("b", 0.0, 1.0, 1.0, 1.0, True, "relu at column 9: its input is 0", False, (1,)),
+        CheckRow("c", 7.0, 7.0, 0.0, 0.0, True),
+    ]
+    return CheckReport(SimpleNamespace(text="f(W, b, c)"), 1.0, rows, 1e-6, 1e-5, 1e-8)
+
+
+GOLDEN_WORST = """\
+check f(W, b, c)
+┏━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━┓
+┃ variable ┃ backprop ┃ numeric ┃ abs_error ┃ rel_error ┃   ok   ┃ failed ┃
+┡━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━┩
+│ W[0, 1]  │        2 │     2.5 │       0.5 │       0.2 │ ✗ FAIL │ 2 of 4 │
+│ b[1]     │        0 │       1 │         1 │         1 │  kink  │ 0 of 2 │
+│ c        │        7 │       7 │         0 │         0 │   ✓    │ 0 of 1 │
+└──────────┴──────────┴─────────┴───────────┴───────────┴────────┴────────┘
+eps 1e-06 · rtol 1e-05 · atol 1e-08 · elementwise — 2 of 7 elements failed
+· the worst element of each variable (--full shows all)
+kink: b[1]: relu at column 9: its input is 0"""
+
+
+def test_array_check_table_shows_the_worst_element_per_variable():
+    pytest.importorskip("numpy")
+    report = _element_report()
+    assert _rendered(render.check_table(report), 76) == GOLDEN_WORST
+    full = _rendered(render.check_table(report, full=True), 100)
+    assert "W[1, 0]" in full and "failed" not in full.splitlines()[2]
+    obj = render.check_json(report)
+    assert len(obj["checks"]) == 7 and obj["checks"][1]["index"] == (0, 1)
+    assert "index" not in obj["checks"][6]
+
+
+def test_array_check_tsv_keeps_the_contract_columns():
+    text = render.check_plain(_element_report())
+    lines = text.splitlines()
+    assert lines[0] == "variable\tbackprop\tnumeric\tabs_error\trel_error\tok\tkink"
+    assert [ln.split("\t")[0] for ln in lines[1:]] == [
+        "W[0, 0]",
+        "W[0, 1]",
+        "W[1, 0]",
+        "W[1, 1]",
+        "b[0]",
+        "b[1]",
+        "c",
+    ]
+    assert all(len(ln.split("\t")) == 7 for ln in lines)
+    r = run("check", "sum(w^2)", "--w", "[1, 2]")
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == "\t".join(render.CHECK_HEADER)
+    assert [ln.split("\t")[0] for ln in r.stdout.splitlines()[1:]] == ["w[0]", "w[1]"]
