@@ -430,13 +430,7 @@ class Expression:
     ) -> CheckReport:
         """Backprop against central differences, one row per input (see README: check)."""
         bindings = {**(bindings or {}), **kw}
-        if not eps > 0 or not math.isfinite(eps):
-            raise BindingError(f"--eps must be a positive finite number, got {eps!r}")
-        for opt, tol in (("rtol", rtol), ("atol", atol)):
-            if not (tol >= 0 and math.isfinite(tol)):
-                raise BindingError(f"--{opt} must be a finite number >= 0, got {tol!r}")
-        if method not in (None, "elementwise", "directional"):
-            raise BindingError(f"check: unknown method {method!r} (elementwise or directional)")
+        check_settings(eps, rtol, atol, method)
         res = self.gradients(bindings, wrt=wrt)
         if self._uses_arrays(bindings):
             from . import arrays
@@ -570,6 +564,17 @@ class Expression:
                 )
             )
         return out
+
+
+def check_settings(eps: float, rtol: float, atol: float, method: str | None = None) -> None:
+    """The contract's rules for ``check``'s settings; a ``BindingError`` (exit 2) otherwise."""
+    if not (eps > 0 and math.isfinite(eps)):
+        raise BindingError(f"--eps must be a positive finite number, got {eps!r}")
+    for opt, tol in (("rtol", rtol), ("atol", atol)):
+        if not (tol >= 0 and math.isfinite(tol)):
+            raise BindingError(f"--{opt} must be a finite number >= 0, got {tol!r}")
+    if method not in (None, "elementwise", "directional"):
+        raise BindingError(f"check: unknown method {method!r} (elementwise or directional)")
 
 
 _ARRAY_CODES = frozenset(c for c, op in enumerate(OPS) if op.array_only)

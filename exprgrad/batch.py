@@ -18,11 +18,19 @@ is done:
   for long batches.  A failing line prints ``FILE:line:column: message``, the line (at most 80
   columns) and a caret on stderr, and the other lines still run.
 
+* ``check`` checks scalar outputs only: a statement whose value is an array is answered as
+  ``eval`` answers it (value and note, no checks; not a failure), so an array-valued definition
+  (``h = sigmoid(X @ W + b)``) can feed a scalar line that is checked.  ``--eps/--rtol/--atol``
+  and the method are validated once, before line 1, like the bindings.
+* A warning, kink or error raised by a node of a definition names that definition's line
+  (``log at column 9 of line 2 gave -inf``), whichever line evaluated it.
+
 Exit status: 2 if any line was bad input or a binding (or ``--wrt`` name) went unused, else 1 if a
 check failed, else 0; 70 for an internal error, 130 on Ctrl-C; stdout closed early (``| head``)
-ends the batch quietly with status 0, like the single-expression command.
-Imports: stdlib, exprgrad's library modules (api, errors, graph, ops, values); json only for
-``--json``, rich only on a terminal, numpy only through exprgrad.arrays for array bindings.
+ends the batch quietly with status 0, like the single-expression command (exprgrad/cli.py's exit
+flush silences what is left).  Numbers, cells and JSON objects come from exprgrad/render.py.
+Imports: stdlib, exprgrad's library modules (api, errors, graph, ops, render, values); rich only
+on a terminal, numpy only through exprgrad.arrays for array bindings.
 """
 
 from __future__ import annotations
@@ -34,7 +42,15 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, TextIO
 
 from . import engine, render
-from .api import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL, Expression, column_of, parse_into
+from .api import (
+    DEFAULT_ATOL,
+    DEFAULT_EPS,
+    DEFAULT_RTOL,
+    Expression,
+    check_settings,
+    column_of,
+    parse_into,
+)
 from .errors import BindingError, ExprgradError, ExprNameError, InputError, did_you_mean
 from .graph import Tape
 from .ops import CONSTANTS
@@ -67,30 +83,72 @@ class _BatchTape(Tape):
 
 
 class _Line:
-    """The outcome of one statement, for the renderers."""
+    """The outcome of one statement, for the renderers.  It has what ``render.eval_json`` reads
+    of an ``api.Result`` (``expression.text``, value, gradients, note, warnings)."""
 
-    __slots__ = ("line", "text", "name", "kind", "value", "grads", "report", "error", "default")
+    __slots__ = (
+        "line",
+        "text",
+        "name",
+        "kind",
+        "value",
+        "gradients",
+        "note",
+        "warnings",
+        "report",
+        "error",
+        "default",
+    )
 
     def __init__(self, line: int, text: str, kind: str, name: str | None = None) -> None:
         self.line = line
-        self.text = text
+        self.text = text.strip()  # as shown ("expression"); columns count in the raw line
         self.kind = kind  # "expr", "input", "def" or "error"
         self.name = name
         self.value: Any = None
-        self.grads: dict[str, Any] | None = None
-        self.report: Any = None  # api.CheckReport (check)
+        self.gradients: dict[str, Any] | None = None
+        self.note: str | None = None  # why there are no gradients (an array value)
+        self.warnings: list = []
+        self.report: Any = None  # api.CheckReport (check, a scalar value)
         self.error: ExprgradError | None = None
         self.default: Any = None  # an input definition overridden on the command line
 
+    @property
+    def expression(self) -> _Line:  # render.eval_json reads result.expression.text
+        return self
 
-class _Warnings:
-    """What the renderers read of a Result on the lean scalar path."""
 
-    __slots__ = ("warnings",)
-    note = None
+class _Column(int):
+    """A column on another line of the batch (a definition's node): formats as ``9 of line 2``,
+    so the library's ``f"... at column {col}"`` messages name the line the node came from."""
 
-    def __init__(self, warnings: list) -> None:
-        self.warnings = warnings
+    line: int
+
+    def __new__(cls, column: int, line: int) -> _Column:
+        self = int.__new__(cls, column)
+        self.line = line
+        return self
+
+    def __str__(self) -> str:
+        return f"{int(self)} of line {self.line}"
+
+    def __format__(self, spec: str) -> str:
+        return str(self) if not spec else format(int(self), spec)
+
+
+class _LineExpression(Expression):
+    """One statement's Expression: columns of nodes that came from a definition's line are
+    ``_Column``s.  Each Batch subclasses it with its own ``lines`` (first node of a definition's
+    text -> its line number), so a line costs no more than a plain Expression."""
+
+    lines: dict[int, int] = {}
+
+    def column(self, node: int) -> int | None:
+        col = Expression.column(self, node)
+        if col is None:
+            return None
+        line = self.lines.get(self.tape.text_of(node)[0])
+        return col if line is None else _Column(col, line)
 
 
 def _short(name: str, limit: int = 40) -> str:
@@ -127,6 +185,8 @@ class Batch:
         self.def_line: dict[str, int] = {}  # name -> line of its definition (inputs: the last)
         self.def_vars: dict[str, tuple[str, ...]] = {}  # intermediate -> the inputs it uses
         self.failed: dict[str, int] = {}  # a definition that failed -> its line
+        self.lines: dict[int, int] = {}  # first node of a definition's text -> its line
+        self.expression = type("_BatchExpression", (_LineExpression,), {"lines": self.lines})
         self.check_opts = {"eps": eps, "rtol": rtol, "atol": atol}
         if method is not None:
             self.check_opts["method"] = method
@@ -154,15 +214,17 @@ class Batch:
             return self._definition(line, text, mark, *parsed)
         try:
             out = _Line(line, text, "expr")
-            self._evaluate(out, parsed, mark)
+            self._evaluate(out, text, parsed, mark)
             return out
         except ExprgradError as err:
             return self._error(line, text, err)
         finally:
             tape.truncate(mark)
 
-    def _error(self, line: int, text: str, err: ExprgradError) -> _Line:
-        out = _Line(line, text, "error")
+    def _error(self, line: int, text: str, err: ExprgradError, name: str | None = None) -> _Line:
+        out = _Line(line, text, "error", name)
+        if isinstance(err.column, _Column):  # raised by a definition's node: its message says
+            err.column, err.text = None, text  # where ("at column 7 of line 2")
         if err.column is None and err.token_index is not None:
             err.column = column_of(text, err.token_index)
         if err.text is None:
@@ -218,35 +280,42 @@ class Batch:
             )
         return values
 
-    def _evaluate(self, out: _Line, root: int, mark: int) -> tuple[str, ...]:
-        """Value and gradients (eval) or the check report (check) of node ``root``."""
+    def _evaluate(self, out: _Line, text: str, root: int, mark: int) -> tuple[str, ...]:
+        """Value and gradients (eval) or the check report (check) of node ``root``; ``text``
+        is the line as parsed.  Under check, an array value is answered as eval answers it."""
         tape = self.tape
         variables = self._variables(mark)
-        values = self._values(variables, out.text)
+        values = self._values(variables, text)
         if self.uses_defs:
             cone = tape.cone(root)
         else:  # every node from `mark` on is this line's; before it, only input nodes
             tv = tape.vars
             cone = sorted(n for n in map(tv.__getitem__, variables) if n < mark)
             cone.extend(range(mark, len(tape)))
-        expr = Expression(out.text, tape, root, cone, variables)
+        expr = self.expression(text, tape, root, cone, variables)
         wrt = None
         if self.wrt is not None:
             wrt = [v for v in variables if v in self.wrt]
             self.used_wrt.update(wrt)
         if len(self.seen) < 10_000:  # names for "did you mean" (bounded memory)
             self.seen.update(variables)
+        scalar = not expr.is_array and all(x.__class__ is float for x in values.values())
         if self.command == "check":
+            if not scalar:  # only a scalar output is checked; an array is answered like eval
+                res = expr.gradients(values, wrt=wrt)
+                if res.gradients is None:
+                    out.value, out.note, out.warnings = res.value, res.note, res.warnings
+                    return variables
             report = expr.check(values, wrt=wrt, **self.check_opts)
             out.report = report
             out.value = report.value
-        elif not tape.has_array_ops and all(x.__class__ is float for x in values.values()):
+            out.warnings = report.warnings
+        elif scalar:
             self._scalar_gradients(out, expr, values, wrt)
         else:
             res = expr.gradients(values, wrt=wrt)
-            out.value = res.value
-            out.grads = res.gradients
-            out.report = res  # warnings, note
+            out.value, out.gradients = res.value, res.gradients
+            out.note, out.warnings = res.note, res.warnings
         return variables
 
     @staticmethod
@@ -265,8 +334,8 @@ class Batch:
         g[expr.root] = 1.0
         engine.backward(v, g, *prog)
         out.value = v[expr.root]
-        out.grads = {name: g[tv[name]] for name in (expr.variables if wrt is None else wrt)}
-        out.report = _Warnings(expr.nonfinite_warnings(v))
+        out.gradients = {name: g[tv[name]] for name in (expr.variables if wrt is None else wrt)}
+        out.warnings = expr.nonfinite_warnings(v)
 
     def _definition(self, line: int, text: str, mark: int, name: str, root: int, k: int) -> _Line:
         tape = self.tape
@@ -280,7 +349,7 @@ class Batch:
                     "a definition cannot be changed (choose a new name)"
                 )
             if not tape.dep[root]:
-                return self._input(out, root, mark, k)
+                return self._input(out, text, root, mark, k)
             if name in tape.vars:
                 if tape.vars[name] >= mark:
                     why = "its definition uses the name itself"
@@ -297,39 +366,40 @@ class Batch:
                     f"'{_short(name)}' is bound on the command line but defined here from other "
                     "names; only inputs (name = number) can be bound"
                 )
-            variables = self._evaluate(out, root, mark)
+            variables = self._evaluate(out, text, root, mark)
         except ExprgradError as err:
             tape.truncate(mark)
             self.failed[name] = line
             if err.column is None and err.token_index is None:
                 err.column = column_of(text, k)
-            return self._error(line, text, err)
+            return self._error(line, text, err, name)
         except BaseException:
             tape.truncate(mark)
             raise
         tape.scope[name] = root
+        self.lines[mark] = line
         self.def_line[name] = line
         self.def_vars[name] = variables
         self.failed.pop(name, None)
         return out
 
-    def _input(self, out: _Line, root: int, mark: int, k: int) -> _Line:
+    def _input(self, out: _Line, text: str, root: int, mark: int, k: int) -> _Line:
         """``name = <constant>``: set the input's default for the lines after this one."""
         tape = self.tape
         name = out.name
         assert name is not None
-        text = out.text
         expr = Expression(text, tape, root, list(range(mark, len(tape))), ())
         try:
             res = expr.gradients({})
             value = res.value
-            out.report = _Warnings(res.warnings)
+            out.warnings = res.warnings
         finally:
             toks = tape.toks
             tape.truncate(mark)
         if name not in tape.vars:  # the input's node, created once, named by this line
             tape.begin(text, toks)
             Tape.var(tape, k)
+            self.lines[mark] = out.line
         self.defaults[name] = value
         self.def_line[name] = out.line
         self.failed.pop(name, None)
@@ -408,13 +478,26 @@ def _decode(raw: bytes) -> str:
 
 
 # -- rendering --------------------------------------------------------------------------------
-def _fmt(x: Any, full: bool = False) -> str:
-    """Shortest round-trip text of a number (``20``, ``0.5``, ``inf``, ``nan``) or an array
-    (summarized with … unless ``full``)."""
-    if x.__class__ is float:
-        r = repr(x)
-        return r[:-2] if r.endswith(".0") else r
-    return render.fmt_value(x, full=full)
+def _dumps() -> Any:
+    """``render.dumps`` with its JSON encoder built once (``--json`` encodes an object per line;
+    building the encoder each time costs as much as encoding).  Same text: a number that is not
+    finite, or an array holding one, takes render.dumps's own path."""
+    from json.encoder import c_make_encoder, encode_basestring_ascii
+
+    if c_make_encoder is None:  # no C accelerator (not CPython)
+        return render.dumps
+    # (markers, default, encoder, indent, key sep, item sep, sort_keys, skipkeys, allow_nan)
+    encode = c_make_encoder(
+        None, render._default, encode_basestring_ascii, None, ": ", ", ", False, False, False
+    )
+
+    def dumps(obj: Any) -> str:
+        try:
+            return "".join(encode(obj, 0))
+        except ValueError:
+            return render.dumps(obj)
+
+    return dumps
 
 
 class _Progress:
@@ -467,9 +550,7 @@ class _Writer:
         self.full = False  # arrays in full, not summarized (--full)
         self.tty = mode == "rich"  # stdout is a terminal
         if mode == "json":
-            from json.encoder import encode_basestring_ascii
-
-            self.jstr = encode_basestring_ascii
+            self.dumps = _dumps()
         elif mode == "rich":
             from rich.console import Console
 
@@ -496,11 +577,16 @@ class _Writer:
     # one statement ------------------------------------------------------------------------
     def line(self, r: _Line) -> None:
         if r.kind == "error":
-            self.report_error(r.line, r.error)  # type: ignore[arg-type]
+            e = r.error
+            assert e is not None
+            if len(e.message) > MAX_MESSAGE:  # the same text on stderr and in the output
+                e.message = _clip(e.message)
+            self.report_error(r.line, e)
         else:
-            warnings = getattr(r.report, "warnings", None)
-            for w in warnings or ():
+            for w in r.warnings:
                 self.message(f"{self.filename}:{r.line}: warning: {w.message}")
+            if r.note and self.mode == "tsv":  # JSON has "note", a terminal row shows it
+                self.message(f"{self.filename}:{r.line}: note: {r.note}")
         if self.progress is not None and self.tty:  # stdout shares the terminal
             self.progress.clear()
         if self.mode == "json":
@@ -522,157 +608,106 @@ class _Writer:
                 lines.append("  " + caret)
         self.message("\n".join(lines))
 
-    # JSON Lines ---------------------------------------------------------------------------
-    def _jnum(self, x: Any) -> str:
-        if x.__class__ is float:
-            if x - x == 0.0:
-                return repr(x)
-            return '"nan"' if x != x else ('"inf"' if x > 0 else '"-inf"')
-        return _json_value(x)
-
+    # JSON Lines: the single-expression objects of exprgrad/render.py, plus "line" and "name" --
     def _json(self, r: _Line) -> str:
-        jstr, jnum = self.jstr, self._jnum
-        head = f'{{"line": {r.line}, "expression": {jstr(r.text.strip())}'
+        obj: dict[str, Any] = {"line": r.line, "expression": r.text}
         if r.name is not None:
-            head += f', "name": {jstr(r.name)}'
+            obj["name"] = r.name
         if r.kind == "error":
-            e = r.error
-            assert e is not None
-            col = "null" if e.column is None else str(e.column)
-            return (
-                f'{head}, "error": {{"type": {jstr(e.type)}, "message": {jstr(_clip(e.message))}, '
-                f'"column": {col}}}}}\n'
-            )
-        head += f', "value": {jnum(r.value)}'
-        if r.default is not None:
-            head += f', "default": {jnum(r.default)}'
-        if r.kind == "input":  # its value (and warnings); under check, nothing to check
-            checks = ', "ok": true, "checks": []' if self.command == "check" else ""
-            return f"{head}{checks}{_jwarnings(r.report, jstr)}}}\n"
-        if self.command == "check":
-            rep = r.report
-            rows = ", ".join(_json_row(row, jstr, jnum) for row in rep.rows)
-            ok = "true" if rep.ok else "false"
-            return f'{head}, "ok": {ok}, "checks": [{rows}]{_jwarnings(rep, jstr)}}}\n'
-        if r.grads is not None:
-            grads = ", ".join(f"{jstr(k)}: {jnum(v)}" for k, v in r.grads.items())
-            head += f', "gradients": {{{grads}}}'
+            obj.update(render.error_json(r.text, r.error))
+        elif r.report is not None:  # check, a scalar value
+            rep = render.check_json(r.report)
+            obj["value"] = r.value
+            obj["ok"] = rep["ok"]
+            obj["checks"] = rep["checks"]
+            obj["warnings"] = rep["warnings"]
+        elif r.kind == "input" or self.command == "check":  # nothing to check: value (+ note)
+            obj["value"] = r.value
+            if r.default is not None:
+                obj["default"] = r.default
+            if r.note:
+                obj["note"] = r.note
+            if self.command == "check":
+                obj["ok"] = True
+                obj["checks"] = []
+            obj["warnings"] = [w.message for w in r.warnings]
         else:
-            note = getattr(r.report, "note", None)
-            if note:
-                head += f', "note": {jstr(note)}'
-        return f"{head}{_jwarnings(r.report, jstr)}}}\n"
+            obj.update(render.eval_json(r))
+        return self.dumps(obj) + "\n"
 
     # TSV ------------------------------------------------------------------------------------
     def _tsv(self, r: _Line) -> str:
-        name = _cell(r.name or "")
+        cell, num, full = render._cell, render.fmt_value, self.full
+        name = cell(r.name or "")
         if r.kind == "error":
             e = r.error
             assert e is not None
             blanks = "\t" * (7 if self.command == "check" else 2)
-            return f"{r.line}\t{name}\t{blanks}\t{_cell(e.type + ': ' + _clip(e.message))}\n"
-        value = _cell(_fmt(r.value, self.full))
+            return f"{r.line}\t{name}\t{blanks}\t{cell(e.type + ': ' + e.message)}\n"
+        value = cell(num(r.value, full=full))
         if self.command == "check":
             rep = r.report
-            if r.kind == "input" or not rep.rows:
+            if rep is None or not rep.rows:
                 return f"{r.line}\t{name}\t{value}" + "\t" * 8 + "\n"
             return "".join(
-                f"{r.line}\t{name}\t{value}\t{_cell(row.variable)}{_index(row)}\t"
-                f"{_cell(_fmt(row.backprop, self.full))}\t{_cell(_fmt(row.numeric, self.full))}\t"
-                f"{_fmt(row.abs_error)}\t{_fmt(row.rel_error)}\t{'true' if row.ok else 'false'}\t"
-                f"{_cell(row.kink or '')}\t\n"
+                f"{r.line}\t{name}\t{value}\t{cell(row.variable)}{render._index_text(row.index)}\t"
+                f"{cell(num(row.backprop, full=full))}\t{cell(num(row.numeric, full=full))}\t"
+                f"{num(row.abs_error)}\t{num(row.rel_error)}\t{'true' if row.ok else 'false'}\t"
+                f"{cell(row.kink or '')}\t\n"
                 for row in rep.rows
             )
-        if not r.grads:
+        if not r.gradients:
             return f"{r.line}\t{name}\t{value}\t\t\t\n"
         return "".join(
-            f"{r.line}\t{name}\t{value}\t{k}\t{_cell(_fmt(g, self.full))}\t\n"
-            for k, g in r.grads.items()
+            f"{r.line}\t{name}\t{value}\t{k}\t{cell(num(g, full=full))}\t\n"
+            for k, g in r.gradients.items()
         )
 
     # Rich rows --------------------------------------------------------------------------------
     def _rich(self, r: _Line) -> None:
         from rich.text import Text
 
+        num, full = render.fmt_value, self.full
         t = Text()
         t.append(f"{r.line:>5}  ", style="dim")
-        t.append(r.text.strip(), style="bold")
+        t.append(r.text, style="bold")
         if r.kind == "error":
             e = r.error
             assert e is not None
-            t.append(f"  ✗ {e.type} error: {_clip(e.message)}", style="red")
+            t.append(f"  ✗ {e.type} error: {e.message}", style="red")
         elif r.kind == "input":
             t.append("   input ", style="dim")
-            t.append(f"{r.name} = {_fmt(r.value, self.full)}", style="cyan")
+            t.append(f"{r.name} = {num(r.value, full=full)}", style="cyan")
             if r.default is not None:
-                t.append(f"  (--{r.name} overrides {_fmt(r.default)})", style="yellow")
+                t.append(f"  (--{r.name} overrides {num(r.default)})", style="yellow")
         else:
             f = r.name or "f"
             t.append("   = ", style="dim")
-            t.append(_fmt(r.value, self.full), style="bold cyan")
-            if self.command == "check":
-                rep = r.report
+            t.append(num(r.value, full=full), style="bold cyan")
+            rep = r.report
+            if rep is not None:
                 mark, style = ("✓ ok", "green") if rep.ok else ("✗ FAILED", "bold red")
                 t.append(f"   {mark}", style=style)
                 for row in rep.rows:
-                    t.append(f"\n         ∂{f}/∂{row.variable}{_index(row)}  backprop ")
-                    t.append(_fmt(row.backprop, self.full), style="cyan")
+                    idx = render._index_text(row.index)
+                    t.append(f"\n         ∂{f}/∂{row.variable}{idx}  backprop ")
+                    t.append(num(row.backprop, full=full), style="cyan")
                     t.append(
-                        f"  numeric {_fmt(row.numeric, self.full)}  abs error {_fmt(row.abs_error)}"
+                        f"  numeric {num(row.numeric, full=full)}  abs error {num(row.abs_error)}"
                     )
-                    t.append(f"  rel error {_fmt(row.rel_error)}  ")
+                    t.append(f"  rel error {num(row.rel_error)}  ")
                     if row.kink:
                         t.append(f"kink: {row.kink}", style="yellow")
                     else:
                         t.append("✓" if row.ok else "✗", style="green" if row.ok else "bold red")
-            elif r.grads is not None:
-                for k, g in r.grads.items():
+            elif r.gradients is not None:
+                for k, g in r.gradients.items():
                     t.append(f"   ∂{f}/∂{k} = ", style="dim")
-                    t.append(_fmt(g, self.full))
-            else:
-                note = getattr(r.report, "note", None)
-                if note:
-                    t.append(f"   ({note})", style="yellow")
+                    t.append(num(g, full=full))
+            elif r.note:
+                t.append(f"   ({r.note})", style="yellow")
         self.console.print(t)
         self.out.flush()
-
-
-def _cell(s: str) -> str:
-    if "\t" in s or "\n" in s or "\r" in s:
-        return s.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-    return s
-
-
-def _index(row: Any) -> str:
-    idx = getattr(row, "index", None)
-    if idx is None:
-        return ""
-    return "[" + ", ".join(str(i) for i in idx) + "]" if isinstance(idx, tuple) else f"[{idx}]"
-
-
-def _jwarnings(report: Any, jstr: Any) -> str:
-    warnings = getattr(report, "warnings", None)
-    if warnings is None:
-        return ""
-    return f', "warnings": [{", ".join(jstr(w.message) for w in warnings)}]'
-
-
-def _json_row(row: Any, jstr: Any, jnum: Any) -> str:
-    kink = "null" if row.kink is None else jstr(row.kink)
-    s = (
-        f'{{"variable": {jstr(row.variable)}, "backprop": {jnum(row.backprop)}, '
-        f'"numeric": {jnum(row.numeric)}, "abs_error": {jnum(row.abs_error)}, '
-        f'"rel_error": {jnum(row.rel_error)}, "ok": {"true" if row.ok else "false"}, '
-        f'"kink": {kink}, "within_tolerance": {"true" if row.within_tolerance else "false"}'
-    )
-    if getattr(row, "index", None) is not None:
-        s += f', "index": {_json_value(row.index)}'
-    return s + "}"
-
-
-def _json_value(x: Any) -> str:
-    """Strict JSON for any value (arrays as nested lists; inf/nan as strings)."""
-    return render.dumps(x)
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -697,22 +732,22 @@ def _size(source: BinaryIO) -> int | None:
         return None
 
 
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-def _silence_stdout(stdout: TextIO) -> None:
-    """After a broken pipe: point stdout at /dev/null so the interpreter's last flush is quiet."""
-    try:
-        fd = stdout.fileno()
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, fd)
-        os.close(devnull)
-    except (OSError, AttributeError, ValueError):
-        pass
+def _check_options(options: dict[str, Any]) -> dict[str, Any]:
+    """check's --eps/--rtol/--atol/method/--seed, validated once before line 1 (the rules of
+    ``api.Expression.check``); raises ``BindingError`` like a bad binding value."""
+    out: dict[str, Any] = {}
+    for opt, default in (("eps", DEFAULT_EPS), ("rtol", DEFAULT_RTOL), ("atol", DEFAULT_ATOL)):
+        raw = options.get(opt)
+        try:
+            out[opt] = default if raw is None else float(raw)
+        except (TypeError, ValueError):
+            raise BindingError(f"--{opt}: {raw!r} is not a number") from None
+    method = options.get("method")
+    check_settings(out["eps"], out["rtol"], out["atol"], method)
+    seed = options.get("seed")
+    if seed is not None and (seed.__class__ is not int or seed < 0):
+        raise BindingError(f"--seed must be a whole number >= 0, got {seed!r}")
+    return {**out, "method": method, "seed": seed}
 
 
 def open_source(path: str) -> BinaryIO:
@@ -750,33 +785,25 @@ def run_cli(
     mode = "json" if options.get("json") else ("rich" if tty else "tsv")
     if hasattr(source, "buffer") and not hasattr(source, "read1"):  # a text stream was passed
         source = source.buffer  # type: ignore[assignment]
-    try:
+    try:  # bindings and check's options: a bad one stops the batch before line 1
         values = _parse_bindings(bindings)
-        wrt = options.get("wrt")
-        if isinstance(wrt, str):
-            wrt = [w.strip() for w in wrt.split(",") if w.strip()]
-        batch = Batch(
-            command,
-            values,
-            eps=DEFAULT_EPS if options.get("eps") is None else float(options["eps"]),
-            rtol=DEFAULT_RTOL if options.get("rtol") is None else float(options["rtol"]),
-            atol=DEFAULT_ATOL if options.get("atol") is None else float(options["atol"]),
-            wrt=list(wrt) if wrt else None,
-            method=options.get("method"),
-            seed=options.get("seed"),
-        )
+        check_opts = _check_options(options) if command == "check" else {}
+        wrt = options.get("wrt")  # a list of names (exprgrad/cli.py splits --wrt w,b)
+        batch = Batch(command, values, wrt=list(wrt) if wrt else None, **check_opts)
     except ExprgradError as err:
         stderr.write(f"exprgrad: error: {_clip(err.message)}\n")
         if mode == "json":  # a JSON Lines reader still gets one object saying why nothing ran
-            from .render import dumps, error_json
-
-            stdout.write(dumps({"line": None, **error_json(None, err)}) + "\n")
+            stdout.write(render.dumps({"line": None, **render.error_json(None, err)}) + "\n")
             stdout.flush()
         return err.exit_code
     writer = _Writer(command, mode, filename, stdout, stderr)
     writer.full = bool(options.get("full"))
     writer.tty = tty
-    if _isatty(stderr):
+    try:
+        stderr_tty = stderr.isatty()
+    except (AttributeError, ValueError, OSError):
+        stderr_tty = False
+    if stderr_tty:
         writer.progress = _Progress(stderr, _size(source))
     try:
         return _run(batch, writer, source, filename)
@@ -784,10 +811,9 @@ def run_cli(
         _flush_quietly(writer)
         writer.message("exprgrad: interrupted")
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # exprgrad/cli.py's exit flush then sends the rest to /dev/null
         if writer.progress is not None:
             writer.progress.clear()
-        _silence_stdout(stdout)
         return 0  # like `exprgrad eval EXPR | head`: the reader has all it wanted
 
 
@@ -864,7 +890,7 @@ def _run(batch: Batch, writer: _Writer, source: BinaryIO, filename: str) -> int:
                 internal = True
             else:
                 bad = True
-        elif batch.command == "check" and r.kind != "input" and not r.report.ok:
+        elif r.report is not None and not r.report.ok:
             failed = True
         writer.line(r)
     if progress is not None:

@@ -624,3 +624,173 @@ def test_bad_binding_value_in_json_mode_writes_one_error_object():
     assert "'abc' is not a number" in obj["error"]["message"] and "abc" in err
     code, out, _ = run("x^2\n", bindings={"x": "abc"}, json_=False)
     assert code == 2 and out == ""
+
+
+# -- review fixes: array values under check, option validation, notes, warnings, names ------------
+MLP = {
+    "X": "[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7], [-0.2, 0.8, 1.1], [0.9, -0.4, 0.6]]",
+    "W": "[[0.1, -0.3, 0.5, 0.2], [0.7, 0.4, -0.6, 0.1], [-0.2, 0.9, 0.3, -0.5]]",
+    "b": "[0.05, -0.1, 0.2, 0.0]",
+    "v": "[0.3, -0.8, 0.5, 1.2]",
+    "c": "0.25",
+    "y": "[1.0, 0.0, -0.5, 2.0]",
+}
+
+
+def test_check_answers_an_array_valued_definition_like_eval():
+    code, out, err = run("h = w * 2\nsum(h)\n", command="check", bindings={"w": "[1,2]"})
+    assert code == 0, err
+    first, second = jsonl(out)
+    assert first["name"] == "h" and first["value"] == [2, 4]
+    assert "scalar output" in first["note"] and "error" not in first
+    assert first["ok"] is True and first["checks"] == []
+    assert second["ok"] is True and [r["backprop"] for r in second["checks"]] == [2, 2]
+    # an expression line with an array value: the same, not a failure
+    code, out, err = run("X @ w\n", command="check", bindings={"w": "[1,2]", "X": "[[1,2]]"})
+    assert code == 0, err
+    (obj,) = jsonl(out)
+    assert obj["value"] == [5] and "scalar output" in obj["note"] and obj["checks"] == []
+
+
+def test_check_the_lecture_mlp_split_over_two_lines():
+    text = "h = sigmoid(X @ W + b)\nmean((h @ v + c - y)^2)\n"
+    code, out, err = run(text, command="check", bindings=MLP)
+    assert code == 0, err
+    h, loss = jsonl(out)
+    assert h["name"] == "h" and len(h["value"]) == 4 and "note" in h
+    assert loss["ok"] is True
+    assert len(loss["checks"]) == 12 + 12 + 4 + 4 + 1 + 4  # every element of X, W, b, v, c, y
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("eps", -1.0, "--eps must be a positive finite number"),
+        ("eps", float("inf"), "--eps must be a positive finite number"),
+        ("rtol", float("nan"), "--rtol must be a finite number >= 0"),
+        ("atol", -1e-9, "--atol must be a finite number >= 0"),
+        ("method", "sideways", "unknown method"),
+    ],
+)
+def test_check_options_are_validated_once_before_the_batch(option, value, message):
+    code, out, err = run("x^2\nx\n", command="check", bindings={"x": "1"}, **{option: value})
+    assert code == 2
+    (obj,) = jsonl(out)  # one object, like a bad binding value: no line ran
+    assert obj["line"] is None and obj["error"]["type"] == "binding"
+    assert message in obj["error"]["message"]
+    assert err.count(message) == 1 and err.startswith("exprgrad: error: ")
+    code, out, err = run(
+        "x^2\n", command="check", json_=False, bindings={"x": "1"}, **{option: value}
+    )
+    assert code == 2 and out == "" and message in err
+
+
+def test_plain_output_notes_a_non_scalar_output_on_stderr():
+    code, out, err = run("X @ w\n", json_=False, bindings={"w": "[1,2]", "X": "[[1,2]]"})
+    assert code == 0, err
+    assert out.splitlines()[1].split("\t") == ["1", "", "[5]", "", "", ""]
+    assert "f.expr:1: note: gradients need a scalar output" in err
+
+
+def test_warnings_from_a_definition_name_the_line_it_is_on():
+    code, out, err = run("a = 0\nd = 2 * log(a)\nd + 1\n")
+    objs = by_line(jsonl(out))
+    assert objs[2]["warnings"] == ["log at column 9 gave -inf"]
+    assert objs[3]["warnings"] == ["log at column 9 of line 2 gave -inf"]
+    assert err.splitlines() == [
+        "f.expr:2: warning: log at column 9 gave -inf",
+        "f.expr:3: warning: log at column 9 of line 2 gave -inf",
+    ]
+    # array path and kinks too
+    code, out, err = run("h = log(w)\nsum(h)\n", bindings={"w": "[0, 1]"})
+    assert "log at column 5 of line 1 gave" in jsonl(out)[1]["warnings"][0]
+    code, out, err = run("a = 0\nd = relu(a) * 2\nd + 1\n", command="check")
+    assert code == 0, err
+    assert jsonl(out)[2]["checks"][0]["kink"].startswith("relu at column 5 of line 2: ")
+    code, out, err = run("h = relu(w)\nsum(h)\n", command="check", bindings={"w": "[0, 1]"})
+    assert jsonl(out)[1]["checks"][0]["kink"].startswith("relu at column 5 of line 1: ")
+    # an error raised by a definition's node: its message says where; no column into this line
+    b = batch.Batch("eval", {})
+    err = exprgrad.errors.ShapeError("@ at column 7 of line 2: ...", batch._Column(7, 2))
+    r = b._error(5, "k + 1", err)
+    assert (r.error.column, r.error.text) == (None, "k + 1")
+    assert str(batch._Column(7, 2)) == f"{batch._Column(7, 2)}" == "7 of line 2"
+
+
+def test_terminal_rows_under_check_show_an_array_value_with_its_note():
+    code, out, err = run(
+        "h = w * 2\nsum(h)\n", command="check", tty=True, json_=False, bindings={"w": "[1,2]"}
+    )
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert "h = w * 2" in first and "[2, 4]" in first and "scalar output" in first
+
+
+def test_a_failed_definition_keeps_its_name():
+    code, out, err = run("a = 1\nd = a * q\n")
+    assert code == 2
+    bad = jsonl(out)[1]
+    assert bad["name"] == "d" and bad["error"]["type"] == "binding"
+    code, out, err = run("a = 1\nd = a * q\n", json_=False)
+    assert out.splitlines()[2].split("\t")[:2] == ["2", "d"]
+
+
+def test_output_is_unchanged_byte_for_byte():
+    """JSON Lines and TSV exactly as before the renderers were shared with exprgrad/render.py."""
+    text = "a = 2\nb = 1e999\nd = a * b\n# c\nd - d\nw * a\nsum(w * a)\nd = 1\n"
+    _, out, _ = run(text, bindings={"w": "[1,2]"})
+    assert out == (
+        '{"line": 1, "expression": "a = 2", "name": "a", "value": 2.0, "warnings": []}\n'
+        '{"line": 2, "expression": "b = 1e999", "name": "b", "value": "inf", "warnings": '
+        '["number at column 5 is too large for a float: inf"]}\n'
+        '{"line": 3, "expression": "d = a * b", "name": "d", "value": "inf", "gradients": '
+        '{"a": "inf", "b": 2.0}, "warnings": []}\n'
+        '{"line": 5, "expression": "d - d", "value": "nan", "gradients": {"a": "nan", "b": 0.0}, '
+        '"warnings": ["- at column 3 gave nan"]}\n'
+        '{"line": 6, "expression": "w * a", "value": [2.0, 4.0], "note": "gradients need a '
+        'scalar output (wrap it in sum() or mean())", "warnings": []}\n'
+        '{"line": 7, "expression": "sum(w * a)", "value": 6.0, "gradients": '
+        '{"w": [2.0, 2.0], "a": 3.0}, "warnings": []}\n'
+        '{"line": 8, "expression": "d = 1", "name": "d", "error": {"type": "name", "message": '
+        "\"'d' is already defined on line 3; a definition cannot be changed (choose a new "
+        'name)", "column": 1}}\n'
+    )
+    text = "a = 2\nd = a * a\nd + 1\nsum(w * d)\nrelu(a - 2)\n"
+    _, out, _ = run(text, command="check", bindings={"w": "[1,2]", "b": "3"}, json_=False)
+    assert out == (
+        "line\tname\tvalue\tvariable\tbackprop\tnumeric\tabs_error\trel_error\tok\tkink\terror\n"
+        "1\ta\t2\t\t\t\t\t\t\t\t\n"
+        "2\td\t4\ta\t4\t4.000000000111022\t1.1102230246251565e-10\t2.775557561485854e-11\ttrue\t\t\n"
+        "3\t\t5\ta\t4\t4.000000000222045\t2.220446049250313e-10\t5.551115122817634e-11\ttrue\t\t\n"
+        "4\t\t12\tw[0]\t4\t4.000000000666134\t6.661338147750939e-10\t1.6653345366604008e-10"
+        "\ttrue\t\t\n"
+        "4\t\t12\tw[1]\t4\t4.000000000222045\t2.220446049250313e-10\t5.551115122817634e-11"
+        "\ttrue\t\t\n"
+        "4\t\t12\ta\t12\t12.000000000222045\t2.220446049250313e-10\t1.8503717076743556e-11"
+        "\ttrue\t\t\n"
+        "5\t\t0\ta\t0\t0.4999999999722444\t0.4999999999722444\t1\ttrue\trelu at column 1: its "
+        "input is 0; relu has a kink at 0, where it is not differentiable (backprop uses "
+        "relu'(0) = 0, central differences average both sides)\t\n"
+    )
+    _, out, _ = run(text, command="check", bindings={"w": "[1,2]"})
+    objs = jsonl(out)
+    assert out.splitlines()[3] == (
+        '{"line": 4, "expression": "sum(w * d)", "value": 12.0, "ok": true, "checks": '
+        '[{"variable": "w", "backprop": 4.0, "numeric": 4.000000000666134, "abs_error": '
+        '6.661338147750939e-10, "rel_error": 1.6653345366604008e-10, "ok": true, "kink": null, '
+        '"within_tolerance": true, "index": [0]}, {"variable": "w", "backprop": 4.0, "numeric": '
+        '4.000000000222045, "abs_error": 2.220446049250313e-10, "rel_error": '
+        '5.551115122817634e-11, "ok": true, "kink": null, "within_tolerance": true, "index": '
+        '[1]}, {"variable": "a", "backprop": 12.0, "numeric": 12.000000000222045, "abs_error": '
+        '2.220446049250313e-10, "rel_error": 1.8503717076743556e-11, "ok": true, "kink": null, '
+        '"within_tolerance": true}], "warnings": []}'
+    )
+    assert objs[0] == {
+        "line": 1,
+        "expression": "a = 2",
+        "name": "a",
+        "value": 2,
+        "ok": True,
+        "checks": [],
+        "warnings": [],
+    }

@@ -552,3 +552,16 @@ def test_array_ops_and_overflowing_literals_are_per_output_and_truncated():
     e = Expression("big + x", tape, root, nodes=tape.cone(root))
     r = e.gradients({"x": 1.0, "w": 2.0})
     assert [w.message for w in r.warnings][0] == "number at column 11 is too large for a float: inf"
+
+
+def test_a_scalar_output_beside_an_array_definition_stays_scalar():
+    from exprgrad.api import Expression, parse_into
+    from exprgrad.graph import Tape
+
+    tape = Tape()
+    _, s, _ = parse_into(tape, "s = sum(w)")
+    tape.scope["s"] = s
+    root = parse_into(tape, "x * 2")
+    assert not Expression("x * 2", tape, root, nodes=tape.cone(root)).is_array
+    root = parse_into(tape, "s * x")
+    assert Expression("s * x", tape, root, nodes=tape.cone(root)).is_array
