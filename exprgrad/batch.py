@@ -620,6 +620,8 @@ class _Writer:
             obj["value"] = r.value
             obj["ok"] = rep["ok"]
             obj["checks"] = rep["checks"]
+            if "seed" in rep:  # a directional check: replay it with --seed N
+                obj["seed"] = rep["seed"]
             obj["warnings"] = rep["warnings"]
         elif r.kind == "input" or self.command == "check":  # nothing to check: value (+ note)
             obj["value"] = r.value

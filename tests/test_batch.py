@@ -794,3 +794,16 @@ def test_output_is_unchanged_byte_for_byte():
         "checks": [],
         "warnings": [],
     }
+
+
+def test_directional_check_lines_carry_their_seed():
+    code, out, err = run(
+        "sum(w*w)\n", command="check", bindings={"w": "[1, 2, 3]"}, method="directional"
+    )
+    assert code == 0, err
+    (obj,) = jsonl(out)
+    seed = obj["seed"]
+    assert isinstance(seed, int) and seed >= 0
+    again = jsonl(run("sum(w*w)\n", command="check", bindings={"w": "[1, 2, 3]"},
+                      method="directional", seed=seed)[1])[0]  # fmt: skip
+    assert again["checks"] == obj["checks"] and again["seed"] == seed
