@@ -389,16 +389,9 @@ def _run_one(
     as_json, full = opts["json"], opts["full"]
     if command == "eval":
         result = expression.gradients(values, wrt=opts["wrt"])
-        for w in result.warnings:
-            _stderr(render.warning_text(w))
-        if as_json:
-            _emit_json(render.eval_json(result))
-        elif _stdout_is_tty():
-            _print_table(render.eval_table(result, full=full))
-        else:
-            _emit(render.eval_plain(result, full=full))
-            if result.note:
-                _stderr(f"exprgrad: note: {result.note}")
+        _show(result, as_json, full, render.eval_json, render.eval_table, render.eval_plain)
+        if result.note and not as_json and not _stdout_is_tty():
+            _stderr(f"exprgrad: note: {result.note}")
         return 0
     report = expression.check(
         values,
@@ -409,15 +402,22 @@ def _run_one(
         seed=opts["seed"],
         wrt=opts["wrt"],
     )
-    for w in report.warnings:
+    _show(report, as_json, full, render.check_json, render.check_table, render.check_plain)
+    return 0 if report.ok else 1
+
+
+def _show(outcome: Any, as_json: bool, full: bool, to_json: Any, table: Any, plain: Any) -> None:
+    """Warnings to stderr, then the outcome as JSON, a Rich table (a terminal) or plain text."""
+    from . import render
+
+    for w in outcome.warnings:
         _stderr(render.warning_text(w))
     if as_json:
-        _emit_json(render.check_json(report))
+        _emit_json(to_json(outcome))
     elif _stdout_is_tty():
-        _print_table(render.check_table(report, full=full))
+        _print_table(table(outcome, full=full))
     else:
-        _emit(render.check_plain(report, full=full))
-    return 0 if report.ok else 1
+        _emit(plain(outcome, full=full))
 
 
 def _run_batch(
