@@ -3,7 +3,7 @@
 The input starts with input definitions (``a = 7`` ...), then 10,000 distinct expression lines
 built from the lecture's examples with varying names and constants (``(a + b^3) * c + 17`` ...).
 It goes to the installed command's stdin from a file, stdout a pipe (``exprgrad eval --json <
-FILE | ...``; the console script beside ``sys.executable``, else ``python -m exprgrad.cli``),
+FILE | ...``; the console script beside ``sys.executable``, else ``python -m exprgrad``),
 start-up included; every output line must be
 strict JSON and every expression line must be answered.  Goal: >= 15,000 expressions/s of wall
 time; the rate by the child's CPU time (user + sys) is shown beside it, as the machine is shared
@@ -54,10 +54,10 @@ def _available() -> str | None:
     if prefix is None:
         return how
     try:
-        if find_spec("exprgrad.batch") is None:
-            return "exprgrad/batch.py not found"
+        if find_spec("exprgrad.cli.statements") is None:
+            return "exprgrad/cli/statements.py not found"
     except ImportError:
-        return "exprgrad/batch.py not found"
+        return "exprgrad/cli/statements.py not found"
     return None
 
 

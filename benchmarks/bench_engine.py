@@ -1,12 +1,13 @@
 """Benchmarks layer: the scalar engine, forward + backward per node, against a minimal flat tape.
 
 Four generated graphs of N op nodes (1,000,000; smoke: 20,000) are built directly on
-``exprgrad.graph.Tape`` (no parsing): a deep chain ``h = tanh(h*w + b)``, a wide sum of products of
-N variables, a DAG whose nodes reuse random earlier nodes, and a mix with exp/log/pow/div (values
-stay finite).  ``tape.program()`` is built once, untimed, and the very same four lists (node, op
-code, child, child) and leaf values feed both ``exprgrad.engine.forward``/``backward`` and the
-reference below -- no common-subexpression elimination on either side.  Runs of ours and of the
-reference alternate (shared noise); the best of N runs is reported, with the median in ``data``.
+``exprgrad.core.tape.Tape`` (no parsing): a deep chain ``h = tanh(h*w + b)``, a wide sum of
+products of N variables, a DAG whose nodes reuse random earlier nodes, and a mix with
+exp/log/pow/div (values stay finite). ``tape.program()`` is built once, untimed, and the very same
+four lists (node, op code, child, child) and leaf values feed both
+``exprgrad.engines.scalar.forward``/``backward`` and the reference below -- no common-subexpression
+elimination on either side. Runs of ours and of the reference alternate (shared noise); the best of
+N runs is reported, with the median in ``data``.
 Peak memory per node is tracemalloc's peak while building the tape, its program, the values and
 the gradients (one traced forward + backward).  Imports: stdlib, exprgrad.
 """
@@ -21,9 +22,9 @@ import statistics
 import time
 import tracemalloc
 
-from exprgrad import engine
-from exprgrad.graph import Tape
-from exprgrad.ops import CODE, CONST, VAR
+from exprgrad.core.ops import CODE, CONST, VAR
+from exprgrad.core.tape import Tape
+from exprgrad.engines import scalar as engine
 
 CODES = tuple(CODE[k] for k in ("add", "mul", "sub", "tanh", "div", "exp", "log", "powc", "pow"))
 ADD, MUL, SUB, TANH, DIV, EXP, LOG, POWC, POW = CODES
@@ -174,7 +175,7 @@ def measure(kind: str, n: int, repeats: int) -> dict:
     gr = [0.0] * len(vr)
     gr[root] = 1.0
     ref_backward(vr, gr, *prog)
-    leaves = [i for i, k in enumerate(t.kind) if k == VAR]
+    leaves = [i for i, k in enumerate(t.code) if k == VAR]
     if not math.isfinite(v[root]) or not _close(v[root], vr[root]):
         raise AssertionError(f"{kind}: value {v[root]!r} != reference {vr[root]!r}")
     bad = [i for i in leaves if not _close(g[i], gr[i])]

@@ -9,12 +9,13 @@ smoke: a tenth of that):
   parsed line by line into one builder, as a batch would.
 
 Each is parsed into two builders: ``lists`` (appends to a few lists per call -- the parser's own
-cost plus a realistic minimum of builder work) and ``Tape`` (exprgrad.graph.Tape, the real graph;
-skipped if exprgrad/graph.py has no Tape).  Runs of both sizes alternate; the best of N wall
+cost plus a realistic minimum of builder work) and ``Tape`` (exprgrad.core.tape.Tape, the real
+graph; skipped if exprgrad/core/tape.py has no Tape). Runs of both sizes alternate; the best of N
+wall
 times is reported (``MB_per_s``, ``linearity`` = time at 10x / time at 1x), and the same from CPU
 time (``cpu_*``: immune to other processes stealing the CPU, so steadier on a shared machine).
 Goal: >= 2 MB/s at 10x size, and 10x the input in <= 11x the time.
-Imports: stdlib, exprgrad.parser, exprgrad.graph (optional).
+Imports: stdlib, exprgrad.syntax.parser, exprgrad.core.tape (optional).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import random
 import time
 
-from exprgrad import parser
+from exprgrad.syntax import parser
 
 GOAL_MB_S = 2.0
 GOAL_LINEARITY = 11.0
@@ -111,7 +112,7 @@ def lines(count: int, seed: int = 2) -> str:
 def _builders() -> dict:
     found = {"lists": ListBuilder}
     try:
-        from exprgrad.graph import Tape
+        from exprgrad.core.tape import Tape
     except ImportError:  # the graph layer is not there yet
         return found
     found["Tape"] = Tape

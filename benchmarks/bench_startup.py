@@ -10,7 +10,7 @@ compared:
 * ``exprgrad --help``, stdout a pipe.
 
 The command is the ``exprgrad`` console script beside ``sys.executable`` when it exists (what
-users run), else ``python -m exprgrad.cli``; the row says which, and whether exprgrad is an
+users run), else ``python -m exprgrad``; the row says which, and whether exprgrad is an
 editable install: an editable install's ``.pth`` finder imports pathlib and more in *every*
 interpreter, ``python -c pass`` included, which inflates the baseline and flatters the ratios --
 run ``python -m benchmarks`` with the interpreter of a regular ``pip install .`` for real numbers.
@@ -45,15 +45,15 @@ HEAVY = ("rich", "lark", "click", "numpy")
 def command() -> tuple[list[str] | None, str]:
     """argv prefix that runs exprgrad, and a description of it (None while there is no CLI)."""
     try:
-        spec = find_spec("exprgrad.cli")
+        spec = find_spec("exprgrad.cli.main")
     except ImportError:
         spec = None
     if spec is None:
-        return None, "exprgrad/cli.py not found"
+        return None, "exprgrad/cli/main.py not found"
     script = Path(sys.executable).with_name("exprgrad")
     if script.exists():
         return [str(script)], f"console script {script}"
-    return [sys.executable, "-m", "exprgrad.cli"], "python -m exprgrad.cli (no console script)"
+    return [sys.executable, "-m", "exprgrad"], "python -m exprgrad (no console script)"
 
 
 def install_mode() -> str:

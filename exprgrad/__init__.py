@@ -1,7 +1,12 @@
 """exprgrad: value and gradient of an expression -- parse, forward pass, backprop, gradient check.
 
-Package root (API layer): the public API of exprgrad/api.py, loaded on first use so that
-``exprgrad --help`` and ``exprgrad.__version__`` stay cheap.  Imports: exprgrad.api lazily.
+Package root: the public Python API, loaded on first use so that ``exprgrad --help`` and
+``exprgrad.__version__`` stay cheap.  The layers, top to bottom (an import-linter contract in
+.importlinter checks that imports only go down):
+
+    cli -> render -> analysis -> engines | syntax -> core | io -> errors
+
+Imports: exprgrad.analysis and exprgrad.errors, lazily.
 """
 
 from __future__ import annotations
@@ -10,22 +15,31 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_API = ("CheckReport", "Expression", "Result", "check", "evaluate", "gradients", "parse")
+_API = {
+    "Expression": "exprgrad.analysis.expression",
+    "parse": "exprgrad.analysis.expression",
+    "evaluate": "exprgrad.analysis.expression",
+    "gradients": "exprgrad.analysis.expression",
+    "check": "exprgrad.analysis.expression",
+    "Result": "exprgrad.core.results",
+    "CheckReport": "exprgrad.core.results",
+    "CheckRow": "exprgrad.core.results",
+    "Node": "exprgrad.core.results",
+    "ExprgradError": "exprgrad.errors",
+}
 
-__all__ = [*_API, "ExprgradError", "__version__"]
+__all__ = [*_API, "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import CheckReport, Expression, Result, check, evaluate, gradients, parse  # noqa: F401
+    from .analysis.expression import Expression, check, evaluate, gradients, parse  # noqa: F401
+    from .core.results import CheckReport, CheckRow, Node, Result  # noqa: F401
     from .errors import ExprgradError  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:
-    if name in _API:
-        from . import api
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'exprgrad' has no attribute {name!r}")
+    import importlib
 
-        return getattr(api, name)
-    if name == "ExprgradError":
-        from .errors import ExprgradError  # noqa: F401
-
-        return ExprgradError
-    raise AttributeError(f"module 'exprgrad' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,11 +1,22 @@
-"""Library layer: the one exception family of exprgrad.
+"""Errors (bottom layer): the one exception family of exprgrad, with structured fields.
 
 Every error the library raises on purpose is an ``ExprgradError`` carrying a ``type`` (one of the
-contract's error types), a message and, where it points into the text, a 1-based code-point column.
-The CLI turns these into messages and exit codes; nothing here prints.  Imports: stdlib only.
+README contract's error types) and a message in the library's own words -- never a command-line
+flag.  Fields say what the error is about, so a front end can phrase it in its own terms (the CLI
+turns ``reason="option", name="eps"`` into ``--eps must be ...``; see exprgrad/cli/args.py):
+
+* ``column`` (1-based, in code points of ``text``) and ``text``, where it points into a text;
+* ``name``: the variable, option or function concerned; ``reason``: a short code
+  (``value``, ``unbound``, ``unused``, ``wrt``, ``option``, ``constant``, ``statement`` ...);
+* ``detail``: for ``reason="value"``/``"option"``, the message without its subject;
+* ``names``: for ``unbound``, every variable that lacks a value; ``line``: a statement's line.
+
+Nothing here prints.  Imports: stdlib only.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 #: error type -> process exit code (the README contract).
 EXIT_CODES = {
@@ -32,6 +43,11 @@ class ExprgradError(Exception):
         *,
         text: str | None = None,
         token_index: int | None = None,
+        name: str | None = None,
+        reason: str | None = None,
+        detail: str | None = None,
+        names: tuple[str, ...] = (),
+        hint: str = "",
     ):
         super().__init__(message)
         self.message = message
@@ -39,13 +55,26 @@ class ExprgradError(Exception):
         self.text = text  # the source text the column points into, when known
         # raised while parsing, before columns are known: the parser resolves this to ``column``
         self.token_index = token_index
+        self.name = name
+        self.reason = reason
+        self.detail = detail
+        self.names = names
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.type]
 
-    def to_json(self) -> dict:
-        return {"type": self.type, "message": self.message, "column": self.column}
+    def to_json(self, message: str | None = None) -> dict[str, Any]:
+        """The contract's ``"error"`` object (``message``: a front end's phrasing of it)."""
+        return {
+            "type": self.type,
+            "message": self.message if message is None else message,
+            "column": self.column,
+        }
 
 
 class ExprSyntaxError(ExprgradError):
@@ -78,55 +107,11 @@ class InputError(ExprgradError):
     type = "io"
 
 
-def did_you_mean(name: str, candidates) -> str:
-    """`` (did you mean 'tanh'?)`` for the nearest candidate, or ``""``.
-
-    Nearest = fewest edits (optimal string alignment: insert, delete, substitute, swap two
-    neighbours), then the same length, then difflib's similarity: ``tahn`` -> ``tanh`` (one swap),
-    not ``tan``.  Allowed edits grow with the name: 0 for one letter (only a case difference),
-    1 up to four letters, 2 up to eight, 3 beyond."""
-    import difflib  # only on this error path (start-up time)
-
-    cands = [c for c in dict.fromkeys(candidates) if c != name]
-    if not cands:
-        return ""
-    n = len(name)
-    limit = 0 if n <= 1 else 1 if n <= 4 else 2 if n <= 8 else 3
-    low = name.lower()
-    best = None
-    for c in cands:
-        d = _osa(low, c.lower(), limit)
-        if d > limit:
-            continue
-        ratio = difflib.SequenceMatcher(None, name, c).ratio()
-        key = (d, abs(len(c) - n), -ratio)
-        if best is None or key < best[0]:
-            best = (key, c)
-    if best is None:
-        match = difflib.get_close_matches(name, cands, n=1, cutoff=0.75)
-        if not match:
-            return ""
-        return f" (did you mean '{match[0]}'?)"
-    return f" (did you mean '{best[1]}'?)"
+def value_error(name: str, detail: str, cls: type[ExprgradError] = BindingError) -> ExprgradError:
+    """A binding's value is bad: ``X: row 2 has 1 number ...`` (``reason="value"``)."""
+    return cls(f"{name}: {detail}", name=name, reason="value", detail=detail)
 
 
-def _osa(a: str, b: str, limit: int = 3) -> int:
-    """Optimal string alignment distance (Damerau-Levenshtein without repeated edits), or
-    ``limit + 1`` as soon as it must exceed ``limit`` (so long names cost O(len · limit) rows,
-    not a full table)."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-        if min(cur) > limit:  # distances never shrink down the table
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[len(b)]
+def option_error(name: str, detail: str) -> BindingError:
+    """A setting is bad: ``eps must be a positive finite number`` (``reason="option"``)."""
+    return BindingError(f"{name} {detail}", name=name, reason="option", detail=detail)

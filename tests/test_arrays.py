@@ -1,4 +1,5 @@
-"""Test layer: vectors and matrices (issue 4) -- exprgrad/arrays.py through the public API.
+"""Test layer: vectors and matrices (issue 4) -- the numpy engine (exprgrad/engines/numpy.py) and
+array values (exprgrad/io/arrays.py) through the public API.
 
 Every elementwise row of the ops table is checked on arrays automatically (values against the
 scalar engine element by element, gradients against central differences, broadcasting both
@@ -16,15 +17,20 @@ import numpy as np
 import pytest
 
 import exprgrad
-from exprgrad import arrays
+from exprgrad.analysis.bindings import convert
+from exprgrad.analysis.check import check
+from exprgrad.cli.args import phrase  # the command line's words for a value error: "--X: ..."
+from exprgrad.core.ops import CODE, OPS
+from exprgrad.engines import numpy as np_engine
 from exprgrad.errors import ArityError, BindingError, ExprgradError, InputError, ShapeError
-from exprgrad.ops import CODE, OPS
+from exprgrad.io.values import parse_value as load_value
+from exprgrad.render.results import worst_rows
 
 RNG_SEED = 1234
 
 
 def elementwise_rows() -> list:
-    return [op for op in OPS if op.kind != "leaf" and not op.array_only]
+    return [op for op in OPS if op.form != "leaf" and not op.array_only]
 
 
 def _domain(op, k: int) -> tuple[float, float]:
@@ -140,7 +146,7 @@ def test_wrt_computes_only_what_is_asked():
     r = f.gradients(X=X, w=w, y=y, wrt=["w"])
     assert list(r.gradients) == ["w"]
     tv = f.tape.vars
-    assert r._grads[tv["X"]] is None and r._grads[tv["y"]] is None  # never formed
+    assert r._pass.g[tv["X"]] is None and r._pass.g[tv["y"]] is None  # never formed
     full = f.gradients(X=X, w=w, y=y)
     np.testing.assert_array_equal(r.gradients["w"], full.gradients["w"])
 
@@ -316,10 +322,10 @@ def test_shape_errors(text, bind, err, message, column):
 
 
 def test_inline_values():
-    np.testing.assert_array_equal(arrays.load_value("w", "[1, 2, 3]"), [1.0, 2.0, 3.0])
-    m = arrays.load_value("X", " [[1, 2], [3, 4.5e0]] ")
+    np.testing.assert_array_equal(load_value("w", "[1, 2, 3]"), [1.0, 2.0, 3.0])
+    m = load_value("X", " [[1, 2], [3, 4.5e0]] ")
     assert m.dtype == np.float64 and m.shape == (2, 2) and m[1, 1] == 4.5
-    assert arrays.load_value("c", "2.5") == 2.5
+    assert load_value("c", "2.5") == 2.5
     r = exprgrad.gradients("sum(w * w)", w="[1, 2, 3]")  # strings through the API, too
     np.testing.assert_array_equal(r.gradients["w"], [2, 4, 6])
 
@@ -346,22 +352,22 @@ def test_inline_errors(text, message):
     # a file that cannot be read is an io error (contract); bad content is a binding error
     expected = InputError if message and "cannot read" in message else BindingError
     with pytest.raises(expected) as info:
-        arrays.load_value("X", text)
-    assert info.value.message == message and info.value.exit_code == 2
+        load_value("X", text)
+    assert phrase(info.value) == message and info.value.exit_code == 2
 
 
 def test_csv_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "h.csv").write_text("x1, x2,x3\n1,2,3\n4, 5 ,6\n\n")
-    np.testing.assert_array_equal(arrays.load_value("X", "@h.csv"), [[1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(load_value("X", "@h.csv"), [[1, 2, 3], [4, 5, 6]])
     (tmp_path / "n.csv").write_text('1,2\r\n"3",-4e-1\r\n')
-    np.testing.assert_array_equal(arrays.load_value("X", "@n.csv"), [[1, 2], [3, -0.4]])
+    np.testing.assert_array_equal(load_value("X", "@n.csv"), [[1, 2], [3, -0.4]])
     (tmp_path / "row.csv").write_text("a,b,c\n1,2,3\n")
-    assert arrays.load_value("w", "@row.csv").shape == (3,)
+    assert load_value("w", "@row.csv").shape == (3,)
     (tmp_path / "col.csv").write_text("y\n1\n2\n3\n4\n")
-    np.testing.assert_array_equal(arrays.load_value("y", "@col.csv"), [1, 2, 3, 4])
+    np.testing.assert_array_equal(load_value("y", "@col.csv"), [1, 2, 3, 4])
     (tmp_path / "bom.csv").write_text("\ufeff1,nan\n", encoding="utf-8")
-    v = arrays.load_value("w", "@bom.csv")
+    v = load_value("w", "@bom.csv")
     assert v.shape == (2,) and v[0] == 1 and np.isnan(v[1])
 
 
@@ -384,23 +390,23 @@ def test_csv_errors(tmp_path, monkeypatch, content, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "d.csv").write_text(content)
     with pytest.raises(BindingError) as info:
-        arrays.load_value("X", "@d.csv")
-    assert info.value.message == message
+        load_value("X", "@d.csv")
+    assert phrase(info.value) == message
 
 
 def test_npy_and_json_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     np.save(tmp_path / "w.npy", np.arange(3, dtype=np.int32))
-    w = arrays.load_value("w", "@w.npy")
+    w = load_value("w", "@w.npy")
     assert w.dtype == np.float64 and w.tolist() == [0, 1, 2]
     (tmp_path / "y.json").write_text(json.dumps([[1, 2], [3, 4]]))
-    assert arrays.load_value("y", "@y.json").tolist() == [[1, 2], [3, 4]]
+    assert load_value("y", "@y.json").tolist() == [[1, 2], [3, 4]]
     (tmp_path / "s.json").write_text("2.5")
-    assert arrays.load_value("s", "@s.json") == 2.5
+    assert load_value("s", "@s.json") == 2.5
     sub = tmp_path / "data"
     sub.mkdir()
     np.save(sub / "X.npy", np.eye(2))
-    assert arrays.load_value("X", "@data/X.npy").tolist() == [[1, 0], [0, 1]]
+    assert load_value("X", "@data/X.npy").tolist() == [[1, 0], [0, 1]]
 
 
 @pytest.mark.parametrize(
@@ -446,11 +452,11 @@ def test_file_errors(tmp_path, monkeypatch, setup, text, message):
     # a file that cannot be read is an io error (contract); bad content is a binding error
     expected = InputError if message and "cannot read" in message else BindingError
     with pytest.raises(expected) as info:
-        arrays.load_value("X", text)
+        load_value("X", text)
     if message is None:
-        assert info.value.message.startswith("--X: o.npy: not a numeric .npy file")
+        assert phrase(info.value).startswith("--X: o.npy: not a numeric .npy file")
     else:
-        assert info.value.message == message
+        assert phrase(info.value) == message
     assert info.value.type == ("io" if expected is InputError else "binding")
 
 
@@ -458,37 +464,37 @@ def test_csv_that_is_not_utf8_is_an_io_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.csv").write_bytes(b"1,2\n3,\xff\n")
     with pytest.raises(InputError) as info:
-        arrays.load_value("X", "@bad.csv")
-    assert info.value.message == "--X: bad.csv: not UTF-8 text (byte 0xff at offset 6)"
+        load_value("X", "@bad.csv")
+    assert phrase(info.value) == "--X: bad.csv: not UTF-8 text (byte 0xff at offset 6)"
 
 
 def test_huge_numbers_in_arrays_are_inf_like_1e999():
     big = "1" + "0" * 400
-    np.testing.assert_array_equal(arrays.load_value("w", f"[{big}, -{big}]"), [np.inf, -np.inf])
+    np.testing.assert_array_equal(load_value("w", f"[{big}, -{big}]"), [np.inf, -np.inf])
     huge = "1" + "0" * 5000  # past Python's 4,300-digit limit for int()
-    np.testing.assert_array_equal(arrays.load_value("w", f"[[{huge}, 1]]"), [[np.inf, 1]])
+    np.testing.assert_array_equal(load_value("w", f"[[{huge}, 1]]"), [[np.inf, 1]])
     r = exprgrad.gradients("sum(w)", w=[10**400, 1])  # Python ints through the API, too
     assert r.value == np.inf
 
 
 def test_inline_arrays_read_inf_and_nan_as_exprgrad_prints_them():
-    v = arrays.load_value("w", "[inf, -inf, nan, 1, INF, -Infinity, NaN, +inf]")
+    v = load_value("w", "[inf, -inf, nan, 1, INF, -Infinity, NaN, +inf]")
     assert v[0] == np.inf and v[1] == -np.inf and np.isnan(v[2]) and v[3] == 1
     assert v[4] == np.inf and v[5] == -np.inf and np.isnan(v[6]) and v[7] == np.inf
-    m = arrays.load_value("X", "[[inf, 1], [2, nan]]")
+    m = load_value("X", "[[inf, 1], [2, nan]]")
     assert m.shape == (2, 2) and m[0, 0] == np.inf and np.isnan(m[1, 1])
-    from exprgrad import render
+    from exprgrad.render import numbers as render
 
     shown = render.fmt_value(np.array([np.inf, -np.inf, np.nan, 1.5]))
-    np.testing.assert_array_equal(arrays.load_value("w", shown), [np.inf, -np.inf, np.nan, 1.5])
+    np.testing.assert_array_equal(load_value("w", shown), [np.inf, -np.inf, np.nan, 1.5])
     with pytest.raises(BindingError) as info:  # strings stay strings; positions are the user's
-        arrays.load_value("w", '["inf", 1]')
-    assert info.value.message == '--w: element 1 is the string "inf", not a number'
+        load_value("w", '["inf", 1]')
+    assert phrase(info.value) == '--w: element 1 is the string "inf", not a number'
     with pytest.raises(BindingError) as info:
-        arrays.load_value("w", "[inf, 1,]")
-    assert info.value.message.startswith("--w: not a valid array at character 9: Expecting value")
+        load_value("w", "[inf, 1,]")
+    assert phrase(info.value).startswith("--w: not a valid array at character 9: Expecting value")
     with pytest.raises(BindingError, match="character 2"):
-        arrays.load_value("w", "[infinite]")
+        load_value("w", "[infinite]")
 
 
 def _write(tmp_path, name: str, content) -> None:
@@ -542,11 +548,11 @@ def test_bad_array_files_are_bad_input_naming_the_file(
     (tmp_path / "d").mkdir()
     _write(tmp_path / "d", fname, content)
     if message is None:
-        assert arrays.load_value("X", f"@d/{fname}").tolist() == [np.inf]
+        assert load_value("X", f"@d/{fname}").tolist() == [np.inf]
         return
     with pytest.raises(BindingError) as info:
-        arrays.load_value("X", f"@d/{fname}")
-    assert info.value.message.startswith(f"--X: {message}"), info.value.message
+        load_value("X", f"@d/{fname}")
+    assert phrase(info.value).startswith(f"--X: {message}"), phrase(info.value)
 
 
 def test_deep_inline_nesting_is_refused_without_recursion():
@@ -554,10 +560,10 @@ def test_deep_inline_nesting_is_refused_without_recursion():
 
     for text in ("[" * 100_000, "[[1, 2], [3, " + "[" * 100_000 + "1"):
         with pytest.raises(BindingError) as info:
-            arrays.load_value("X", text)
-        assert "is a list (at most 2 dimensions), not a number" in info.value.message
+            load_value("X", text)
+        assert "is a list (at most 2 dimensions), not a number" in phrase(info.value)
     with pytest.raises(BindingError, match=r"row 2, column 2 is an object, not a number"):
-        arrays.load_value("X", '[[1, 2], [3, {"a": [1]}]]')
+        load_value("X", '[[1, 2], [3, {"a": [1]}]]')
     assert sys.getrecursionlimit() < 100_000
 
 
@@ -582,10 +588,10 @@ def test_array_warnings_say_where_inf_or_nan_arises(expr, w, expected):
 def test_array_warnings_for_literals_only_in_the_lines_cone():
     from click.testing import CliRunner
 
-    from exprgrad import cli
+    from exprgrad.cli.main import cli
 
     res = CliRunner().invoke(
-        cli.cli,
+        cli,
         ["eval", "--json", "--w", "[1, 2]"],
         input="a = 1e999\nsum(w)\nsum(w) + 1e999\n",
         prog_name="exprgrad",
@@ -629,7 +635,7 @@ def test_check_elementwise_rows_and_summary():
     assert rep.rows[0].variable == "X" and rep.rows[0].index == (0, 0)
     assert rep.rows[7].index == (3, 1)
     assert [r.index for r in rep.rows if r.variable == "c"] == [None]
-    summary = arrays.worst_rows(rep)
+    summary = worst_rows(rep)
     assert [(r.variable, n, bad) for r, n, bad in summary] == [
         ("X", 8, 0),
         ("W", 6, 0),
@@ -661,10 +667,10 @@ def test_check_switches_to_directional_above_the_limit():
 @pytest.mark.parametrize("method", ["elementwise", "directional"])
 def test_check_catches_a_wrong_rule(monkeypatch, method):
     code = CODE["sigmoid"]
-    good = arrays.VJP[code]
-    wrong = list(arrays.VJP)
+    good = np_engine.VJP[code]
+    wrong = list(np_engine.VJP)
     wrong[code] = (lambda g, ans, x, y: 1.01 * good[0](g, ans, x, y), None)
-    monkeypatch.setattr(arrays, "VJP", wrong)
+    monkeypatch.setattr(np_engine, "VJP", wrong)
     rep = exprgrad.check(MLP, _mlp_bindings(4, 2, 3), method=method, seed=0)
     assert not rep.ok
     bad = {r.variable for r in rep.rows if not r.ok}
@@ -694,19 +700,28 @@ class _NoCopy(list):
         return list.__getitem__(self, k)
 
 
+def _pass_without_copies(f, bind):
+    """A compiled expression whose check runs on one pass held in a ``_NoCopy`` list."""
+    comp = f.compile(arrays=True)
+    values = convert(bind)
+    p = comp.run(values)
+    p.v = _NoCopy(p.v)
+    comp.run = lambda values: p
+    return comp, values, p
+
+
 def test_elementwise_check_works_in_place_and_leaves_the_values_as_they_were():
     """Cost O(elements x sub-program): no copy of the tape's values (or of the input) per
     element; every value is put back, even views of the moved input (transpose)."""
     f = exprgrad.parse("sum(relu(transpose(X)) * Y) + sum(Y * Y) * c")
     X = np.array([[0.0, 1.0, -2.0], [3.0, -4.0, 5.0]])
     bind = {"X": X, "Y": np.arange(6.0).reshape(3, 2) - 2, "c": 1.5}
-    res = f.gradients(bind)
-    before = [np.array(x, copy=True) for x in res._values]
-    res._values = _NoCopy(res._values)
+    comp, values, p = _pass_without_copies(f, bind)
+    before = [np.array(x, copy=True) for x in p.v]
     _NoCopy.copies = 0
-    rep = arrays.check(f, res, bind, 1e-6, 1e-5, 1e-8, "elementwise", None)
+    rep = check(comp, values, eps=1e-6, rtol=1e-5, atol=1e-8, method="elementwise")
     assert _NoCopy.copies == 0
-    for a, b in zip(before, res._values):
+    for a, b in zip(before, p.v):
         np.testing.assert_array_equal(a, b)
     assert rep.ok and len(rep.rows) == 6 + 6 + 1
     numeric = numeric_grad(f, bind, "Y")
@@ -721,13 +736,12 @@ def test_elementwise_check_works_in_place_and_leaves_the_values_as_they_were():
 def test_directional_check_keeps_the_values_too():
     f = exprgrad.parse(MLP)
     bind = _mlp_bindings(4, 2, 3)
-    res = f.gradients(bind)
-    before = list(res._values)
-    res._values = _NoCopy(res._values)
+    comp, values, p = _pass_without_copies(f, bind)
+    before = list(p.v)
     _NoCopy.copies = 0
-    rep = arrays.check(f, res, bind, 1e-6, 1e-5, 1e-8, "directional", 3)
+    rep = check(comp, values, eps=1e-6, rtol=1e-5, atol=1e-8, method="directional", seed=3)
     assert _NoCopy.copies == 0 and rep.ok and rep.seed == 3
-    assert all(a is b for a, b in zip(before, res._values))
+    assert all(a is b for a, b in zip(before, p.v))
 
 
 # -- printing ------------------------------------------------------------------------------------
@@ -735,7 +749,7 @@ def test_directional_check_keeps_the_values_too():
 
 def test_format_value():
     """Arrays in tables: shortest round-trip numbers, summarized with … past 1,000 elements."""
-    from exprgrad import render
+    from exprgrad.render import numbers as render
 
     assert render.fmt_value(np.array([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
     assert render.fmt_value(2.0) == "2"
@@ -745,7 +759,6 @@ def test_format_value():
     assert "…" not in full and full.count(",") == 1999
     m = render.fmt_value(np.arange(10000.0).reshape(100, 100) / 7, oneline=False)
     assert "…" in m and m.endswith("shape (100, 100)") and "0.14285714285714285" in m
-    assert arrays.to_list(np.eye(2)) == [[1.0, 0.0], [0.0, 1.0]]
 
 
 # -- start-up: scalar work never imports numpy ------------------------------------------------

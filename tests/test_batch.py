@@ -1,6 +1,7 @@
-"""Test layer: expression files and pipes (exprgrad/batch.py, issue 3).
+"""Test layer: expression files and pipes (exprgrad/analysis/statements.py run by
+exprgrad/cli/statements.py, issue 3).
 
-Most tests call ``exprgrad.batch.run_cli`` with in-memory streams; a few go through Click's
+Most tests call ``exprgrad.cli.statements.run_cli`` with in-memory streams; a few go through Click's
 CliRunner (``eval -f``), and a few run the installed ``exprgrad`` command in a subprocess
 (streaming: line 1's result is read before line 2 is written; ``| head``; deep and huge input
 through stdin).  Every JSON line is parsed strictly.  Imports: stdlib, pytest, click, exprgrad.
@@ -23,8 +24,14 @@ import pytest
 from click.testing import CliRunner
 
 import exprgrad
-from exprgrad import batch, cli
-from exprgrad.batch import run_cli
+from exprgrad.analysis import statements as batch
+from exprgrad.cli import check as check_command
+from exprgrad.cli import eval as eval_command
+from exprgrad.cli import main as cli
+from exprgrad.cli.statements import run_cli
+
+#: what each command does per statement
+STREAMS = {"eval": eval_command.STREAM, "check": check_command.STREAM}
 
 REPO = Path(exprgrad.__file__).resolve().parent.parent
 LECTURE = REPO / "examples" / "lecture.expr"
@@ -59,7 +66,7 @@ def run(
     data = text.encode() if isinstance(text, str) else text
     out, err = io.StringIO(), io.StringIO()
     code = run_cli(
-        command,
+        STREAMS[command],
         io.BytesIO(data),
         filename,
         dict(bindings or {}),
@@ -174,18 +181,18 @@ def test_a_definition_used_twice_sums_both_paths():
 
 
 def test_definitions_are_one_shared_node_and_expression_lines_free_their_nodes():
-    b = batch.Batch("eval", {})
+    b = batch.Statements(lambda compiled, values: compiled.result(values), {})
     b.run(1, "a = 3")
     b.run(2, "d = exp(a) * a")
     size = len(b.tape)
     node = b.tape.scope["d"]
     for i in range(200):
         r = b.run(3 + i, f"d + d * {i}")
-        assert r.kind == "expr"
+        assert r.role == "expr"
     assert len(b.tape) == size  # memory grows with definitions, not lines
     assert b.tape.scope["d"] == node
     r = b.run(300, "e = d + 1")
-    assert r.kind == "def" and len(b.tape) > size
+    assert r.role == "def" and len(b.tape) > size
 
 
 def test_repeated_input_definitions_reset_the_default():
@@ -309,7 +316,14 @@ def test_ctrl_c_exits_130_after_flushing_earlier_results():
 
     out, err = io.StringIO(), io.StringIO()
     code = run_cli(
-        "eval", io.BufferedReader(Interrupting()), "<stdin>", {}, {"json": True}, out, err, False
+        STREAMS["eval"],
+        io.BufferedReader(Interrupting()),
+        "<stdin>",
+        {},
+        {"json": True},
+        out,
+        err,
+        False,
     )
     assert code == 130
     assert [o["value"] for o in jsonl(out.getvalue())] == [1, 2]
@@ -322,7 +336,9 @@ def test_closed_stdout_ends_quietly():
             raise BrokenPipeError
 
     err = io.StringIO()
-    code = run_cli("eval", io.BytesIO(b"1\n2\n"), "x", {}, {"json": True}, Closing(), err, False)
+    code = run_cli(
+        STREAMS["eval"], io.BytesIO(b"1\n2\n"), "x", {}, {"json": True}, Closing(), err, False
+    )
     assert code == 0 and err.getvalue() == ""
 
 
@@ -360,7 +376,7 @@ def test_a_huge_file_is_not_loaded_before_work_starts():
 
     bindings = {"a": "7", "b": "3", "c": "2"}
     code = run_cli(
-        "eval",
+        STREAMS["eval"],
         io.BufferedReader(raw),
         "big",
         bindings,
@@ -394,7 +410,14 @@ def test_linear_time_in_lines():
     def cost(data: bytes) -> float:
         t = time.process_time()
         code = run_cli(
-            "eval", io.BytesIO(data), "x", {}, {"json": True}, io.StringIO(), io.StringIO(), False
+            STREAMS["eval"],
+            io.BytesIO(data),
+            "x",
+            {},
+            {"json": True},
+            io.StringIO(),
+            io.StringIO(),
+            False,
         )
         assert code == 0
         return time.process_time() - t
@@ -596,7 +619,7 @@ def test_ctrl_c_on_a_pipe_exits_130_without_traceback():
 
 def test_batch_lines_match_the_single_expression_api():
     """The batch's scalar fast path gives what ``Expression.gradients`` gives, for every op."""
-    from exprgrad.ops import OPS
+    from exprgrad.core.ops import OPS
 
     exprs = [op.example for op in OPS if op.example and op.fwd and not op.array_only]
     exprs += ["log(x - 0.7) * y", "x / (y - y)", "(x + y)^x * relu(y - x) + abs(x - 0.7)"]
@@ -710,11 +733,11 @@ def test_warnings_from_a_definition_name_the_line_it_is_on():
     code, out, err = run("h = relu(w)\nsum(h)\n", command="check", bindings={"w": "[0, 1]"})
     assert jsonl(out)[1]["checks"][0]["kink"].startswith("relu at column 5 of line 1: ")
     # an error raised by a definition's node: its message says where; no column into this line
-    b = batch.Batch("eval", {})
-    err = exprgrad.errors.ShapeError("@ at column 7 of line 2: ...", batch._Column(7, 2))
+    b = batch.Statements(lambda compiled, values: compiled.result(values), {})
+    err = exprgrad.errors.ShapeError("@ at column 7 of line 2: ...", batch.LineColumn(7, 2))
     r = b._error(5, "k + 1", err)
     assert (r.error.column, r.error.text) == (None, "k + 1")
-    assert str(batch._Column(7, 2)) == f"{batch._Column(7, 2)}" == "7 of line 2"
+    assert str(batch.LineColumn(7, 2)) == f"{batch.LineColumn(7, 2)}" == "7 of line 2"
 
 
 def test_terminal_rows_under_check_show_an_array_value_with_its_note():

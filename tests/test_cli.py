@@ -17,9 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 import exprgrad
-from exprgrad import cli, render
-from exprgrad.api import CheckReport, CheckRow
-from exprgrad.errors import BindingError, ExprSyntaxError, did_you_mean
+from exprgrad.analysis import bindings as settings
+from exprgrad.cli import main as cli
+from exprgrad.core.results import CheckReport, CheckRow
+from exprgrad.errors import BindingError, ExprSyntaxError
+from exprgrad.render import messages, numbers, results
+from exprgrad.syntax.diagnostics import did_you_mean
 
 LECTURE = [
     ("(a + b) * c", ["--a", "7", "--b", "3", "--c", "2"], 20.0, {"a": 2.0, "b": 2.0, "c": 10.0}),
@@ -254,9 +257,9 @@ def test_check_json_keys_and_pass():
         assert c["ok"] is True and c["kink"] is None
     assert [c["backprop"] for c in obj["checks"]] == [2.0, 54.0, 34.0]
     assert (obj["eps"], obj["rtol"], obj["atol"]) == (
-        exprgrad.api.DEFAULT_EPS,
-        exprgrad.api.DEFAULT_RTOL,
-        exprgrad.api.DEFAULT_ATOL,
+        settings.DEFAULT_EPS,
+        settings.DEFAULT_RTOL,
+        settings.DEFAULT_ATOL,
     )
 
 
@@ -275,7 +278,7 @@ def test_check_failure_exits_1():
     r = run("check", *args)
     assert r.exit_code == 1
     header, row = r.stdout.splitlines()
-    assert header.split("\t") == list(render.CHECK_HEADER)
+    assert header.split("\t") == list(results.CHECK_HEADER)
     assert row.split("\t")[5] == "false"
     obj = one_json(run("check", *args, "--json"))
     assert obj["ok"] is False and obj["checks"][0]["ok"] is False
@@ -306,7 +309,7 @@ def test_wrt_limits_the_gradients():
 
 
 def test_table_on_a_terminal(monkeypatch):
-    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
+    monkeypatch.setattr(cli, "stdout_is_tty", lambda: True)
     r = run("eval", "(a + b^3) * c", "--a", "7", "--b", "3", "--c", "2")
     assert r.exit_code == 0
     assert BOX & set(r.stdout)
@@ -314,13 +317,13 @@ def test_table_on_a_terminal(monkeypatch):
 
 
 def test_json_wins_over_the_terminal(monkeypatch):
-    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
+    monkeypatch.setattr(cli, "stdout_is_tty", lambda: True)
     obj = one_json(run("eval", "x", "--x", "1", "--json"))
     assert obj["value"] == 1.0
 
 
 def test_no_color(monkeypatch):
-    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
+    monkeypatch.setattr(cli, "stdout_is_tty", lambda: True)
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.delenv("NO_COLOR", raising=False)
     coloured = run("check", "x^2", "--x", "3")
@@ -385,7 +388,7 @@ def _boom(*_a, **_k):
 
 def test_internal_error_exit_70_without_traceback(monkeypatch):
     monkeypatch.delenv("EXPRGRAD_DEBUG", raising=False)
-    monkeypatch.setattr(exprgrad.api.Expression, "gradients", _boom)
+    monkeypatch.setattr(exprgrad.analysis.expression.Expression, "gradients", _boom)
     r = run("eval", "x", "--x", "1")
     assert r.exit_code == 70
     assert "internal error" in r.stderr and "EXPRGRAD_DEBUG=1" in r.stderr
@@ -396,7 +399,7 @@ def test_internal_error_exit_70_without_traceback(monkeypatch):
 
 def test_internal_error_traceback_with_debug(monkeypatch):
     monkeypatch.setenv("EXPRGRAD_DEBUG", "1")
-    monkeypatch.setattr(exprgrad.api.Expression, "gradients", _boom)
+    monkeypatch.setattr(exprgrad.analysis.expression.Expression, "gradients", _boom)
     r = run("eval", "x", "--x", "1")
     assert r.exit_code == 70
     assert "Traceback" in r.stderr and "RuntimeError: boom" in r.stderr
@@ -406,7 +409,7 @@ def test_ctrl_c_exit_130(monkeypatch):
     def interrupted(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(exprgrad.api.Expression, "gradients", interrupted)
+    monkeypatch.setattr(exprgrad.analysis.expression.Expression, "gradients", interrupted)
     r = run("eval", "x", "--x", "1")
     assert r.exit_code == 130
     assert "Traceback" not in r.stderr
@@ -414,8 +417,6 @@ def test_ctrl_c_exit_130(monkeypatch):
 
 # -- arrays and the batch hand-over ----------------------------------------------------------------
 def test_array_output_without_gradients_prints_the_note():
-    pytest.importorskip("numpy")
-    pytest.importorskip("exprgrad.arrays")
     r = run("eval", "2 * w", "--w", "[1, 2]", "--json")
     assert r.exit_code == 0, r.output
     obj = one_json(r)
@@ -428,7 +429,7 @@ def test_array_output_without_gradients_prints_the_note():
 
 
 def test_batch_handover(monkeypatch):
-    import exprgrad.batch as batch
+    from exprgrad.cli import statements as batch
 
     seen = {}
 
@@ -440,7 +441,9 @@ def test_batch_handover(monkeypatch):
     monkeypatch.setattr(batch, "run_cli", fake_run_cli)
     r = run("check", "--b", "-3", "--var", "c=2", "--eps", "1e-3", "--json", input="b * c\n")
     assert r.exit_code == 1 and r.stdout == "batch ran\n"
-    assert seen["command"] == "check" and seen["filename"] == "<stdin>"
+    from exprgrad.cli import check
+
+    assert seen["stream"] is check.STREAM and seen["filename"] == "<stdin>"
     assert seen["source"].read() == b"b * c\n"
     assert seen["bindings"] == {"b": "-3", "c": "2"}
     assert seen["options"]["json"] is True and seen["options"]["eps"] == 1e-3
@@ -448,7 +451,7 @@ def test_batch_handover(monkeypatch):
 
 
 def test_batch_file_option(monkeypatch, tmp_path):
-    import exprgrad.batch as batch
+    from exprgrad.cli import statements as batch
 
     seen = {}
     monkeypatch.setattr(batch, "run_cli", lambda **kw: seen.update(kw) or 0)
@@ -487,43 +490,45 @@ def test_no_expr_on_a_terminal_prints_usage(monkeypatch):
     ],
 )
 def test_fmt_number(x, text):
-    assert render.fmt_number(x) == text
+    assert numbers.fmt_number(x) == text
     if isinstance(x, float) and x == x:
         assert float(text) == x  # round-trips
 
 
 def test_dumps_is_strict_and_handles_arrays():
-    s = render.dumps({"a": float("nan"), "b": [1.5, float("-inf")], "c": {"d": float("inf")}})
+    s = numbers.dumps({"a": float("nan"), "b": [1.5, float("-inf")], "c": {"d": float("inf")}})
     assert loads(s) == {"a": "nan", "b": [1.5, "-inf"], "c": {"d": "inf"}}
-    np = pytest.importorskip("numpy")
-    s = render.dumps({"w": np.array([[1.0, np.inf], [np.nan, 2.0]]), "v": np.float64(3.0)})
+    import numpy as np
+
+    s = numbers.dumps({"w": np.array([[1.0, np.inf], [np.nan, 2.0]]), "v": np.float64(3.0)})
     assert loads(s) == {"w": [[1.0, "inf"], ["nan", 2.0]], "v": 3.0}
 
 
 def test_fmt_value_summarizes_large_arrays():
-    np = pytest.importorskip("numpy")
-    assert render.fmt_value(np.array([[1.0, 2.5], [3.0, 4.0]])) == "[[1, 2.5], [3, 4]]"
-    big = render.fmt_value(np.arange(5000.0))
+    import numpy as np
+
+    assert numbers.fmt_value(np.array([[1.0, 2.5], [3.0, 4.0]])) == "[[1, 2.5], [3, 4]]"
+    big = numbers.fmt_value(np.arange(5000.0))
     assert "…" in big and "shape (5000,)" in big and len(big) < 200
-    assert "…" not in render.fmt_value(np.arange(5000.0), full=True)
+    assert "…" not in numbers.fmt_value(np.arange(5000.0), full=True)
 
 
 def test_caret_snippet():
-    assert render.caret_snippet("2a", 2) == ("2a", " ^")
-    assert render.caret_snippet("a +", 4) == ("a +", "   ^")
-    assert render.caret_snippet("a\tb", 3) == ("a b", "  ^")
+    assert messages.caret_snippet("2a", 2) == ("2a", " ^")
+    assert messages.caret_snippet("a +", 4) == ("a +", "   ^")
+    assert messages.caret_snippet("a\tb", 3) == ("a b", "  ^")
     text = "x" * 200 + "$" + "y" * 200
-    line, caret = render.caret_snippet(text, 201)
+    line, caret = messages.caret_snippet(text, 201)
     assert len(line) <= 78 and line[0] == "…" and line[-1] == "…"
     assert line[caret.index("^")] == "$"
-    line, caret = render.caret_snippet("z" * 500, 501)  # end of input
+    line, caret = messages.caret_snippet("z" * 500, 501)  # end of input
     assert line.startswith("…") and len(caret) <= 80 and caret.index("^") == len(line)
 
 
 def test_error_text_without_a_column():
-    text = render.error_text(BindingError("unbound variable: y"), "x + y")
+    text = messages.error_text(BindingError("unbound variable: y"), "x + y")
     assert text == "exprgrad: error: unbound variable: y"
-    text = render.error_text(ExprSyntaxError("oops", 3, text="a $ b"))
+    text = messages.error_text(ExprSyntaxError("oops", 3, text="a $ b"))
     assert text.splitlines() == ["exprgrad: syntax error at column 3: oops", "  a $ b", "    ^"]
 
 
@@ -562,7 +567,7 @@ kink: b: relu at column 6: its input is 0; relu has a kink at 0"""
 
 def test_golden_eval_table():
     res = exprgrad.parse("(a + b^3) * c").gradients(a=7, b=3, c=2)
-    assert _rendered(render.eval_table(res), 80) == GOLDEN_EVAL
+    assert _rendered(results.eval_table(res), 80) == GOLDEN_EVAL
 
 
 def test_golden_check_table():
@@ -581,7 +586,7 @@ def test_golden_check_table():
         CheckRow("c", 7.0, 6.5, 0.5, 0.0625, False, None, False),
     ]
     report = CheckReport(SimpleNamespace(text="(a + relu(b)) * c"), 14.0, rows, 1e-6, 1e-5, 1e-8)
-    assert _rendered(render.check_table(report), 72) == GOLDEN_CHECK
+    assert _rendered(results.check_table(report), 72) == GOLDEN_CHECK
 
 
 def test_check_plain_matches_the_rows():
@@ -590,7 +595,7 @@ def test_check_plain_matches_the_rows():
         CheckRow("b", 0.0, 1.0, 1.0, 1.0, True, "k", False),
     ]
     report = CheckReport(SimpleNamespace(text="x"), 1.0, rows, 1e-6, 1e-5, 1e-8)
-    assert render.check_plain(report) == (
+    assert results.check_plain(report) == (
         "variable\tbackprop\tnumeric\tabs_error\trel_error\tok\tkink\n"
         "a\t2\t2\t0\t0\ttrue\t\n"
         "b\t0\t1\t1\t1\ttrue\tk"
@@ -749,7 +754,7 @@ def test_directional_check_shows_its_seed_for_a_replay():
     report = exprgrad.check(
         "sum(W @ v)", W=[[1, 2], [3, 4]], v=[1, -1], method="directional", seed=9
     )
-    text = _rendered(render.check_table(report), 100)
+    text = _rendered(results.check_table(report), 100)
     assert "directional · seed 9 — all 2 passed" in text
 
 
@@ -781,18 +786,17 @@ kink: b[1]: relu at column 9: its input is 0"""
 
 
 def test_array_check_table_shows_the_worst_element_per_variable():
-    pytest.importorskip("numpy")
     report = _element_report()
-    assert _rendered(render.check_table(report), 76) == GOLDEN_WORST
-    full = _rendered(render.check_table(report, full=True), 100)
+    assert _rendered(results.check_table(report), 76) == GOLDEN_WORST
+    full = _rendered(results.check_table(report, full=True), 100)
     assert "W[1, 0]" in full and "failed" not in full.splitlines()[2]
-    obj = render.check_json(report)
+    obj = results.check_json(report)
     assert len(obj["checks"]) == 7 and obj["checks"][1]["index"] == (0, 1)
     assert "index" not in obj["checks"][6]
 
 
 def test_array_check_tsv_keeps_the_contract_columns():
-    text = render.check_plain(_element_report())
+    text = results.check_plain(_element_report())
     lines = text.splitlines()
     assert lines[0] == "variable\tbackprop\tnumeric\tabs_error\trel_error\tok\tkink"
     assert [ln.split("\t")[0] for ln in lines[1:]] == [
@@ -807,5 +811,5 @@ def test_array_check_tsv_keeps_the_contract_columns():
     assert all(len(ln.split("\t")) == 7 for ln in lines)
     r = run("check", "sum(w^2)", "--w", "[1, 2]")
     assert r.exit_code == 0
-    assert r.stdout.splitlines()[0] == "\t".join(render.CHECK_HEADER)
+    assert r.stdout.splitlines()[0] == "\t".join(results.CHECK_HEADER)
     assert [ln.split("\t")[0] for ln in r.stdout.splitlines()[1:]] == ["w[0]", "w[1]"]

@@ -126,12 +126,12 @@ def _wait_for(stream, text: bytes, timeout: float = 30.0) -> bytes:
 def test_ctrl_c_while_working_exits_130():
     """SIGINT while a command runs (here: blocked reading stdin) -> exit 130, no traceback."""
     code = (
-        "import sys, exprgrad.api as api\n"
+        "import sys, exprgrad.analysis.expression as api\n"
         "def slow(self, *a, **k):\n"
         "    sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
         "    sys.stdin.readline()\n"
         "api.Expression.gradients = slow\n"
-        "from exprgrad.cli import main\n"
+        "from exprgrad.cli.main import main\n"
         "sys.exit(main(['eval', 'x', '--x', '1']))\n"
     )
     env = _env()
@@ -178,7 +178,7 @@ def test_ctrl_c_in_batch_mode_exits_130():
 
 _MODULES = (
     "import io, json, sys, contextlib\n"
-    "from exprgrad.cli import main\n"
+    "from exprgrad.cli.main import main\n"
     "buf = io.StringIO()\n"
     "with contextlib.redirect_stdout(buf):\n"
     "    try:\n"

@@ -1,7 +1,8 @@
 """Test layer: every scalar op of the ops table against central differences, driven by the table.
 
-For each row of ``exprgrad.ops.OPS`` that the scalar engine runs, its ``example`` is parsed (the op
-must appear in the graph) and backprop is compared with a fourth-order central difference at 64
+For each row of ``exprgrad.core.ops.OPS`` that the scalar engine runs, its ``example`` is parsed
+(the op must appear in the graph) and backprop is compared with a fourth-order central difference
+at 64
 points spread across the row's test ``domain`` (per input), so a new row is covered by adding it.
 Kink ops are skipped within 1e-3 of their kink and tested there for their documented value (0).
 The IEEE-safe fallbacks of the generated engine (``SAFE_FWD``/``SAFE_VJP``) must agree with the fast
@@ -16,10 +17,10 @@ import math
 import pytest
 
 import exprgrad
-from exprgrad import engine
-from exprgrad.ops import CODE, FUNCTIONS, OPS
+from exprgrad.core.ops import CODE, FUNCTIONS, OPS
+from exprgrad.engines import scalar as engine
 
-SCALAR_ROWS = [op for op in OPS if op.fwd is not None and not op.array_only and op.kind != "leaf"]
+SCALAR_ROWS = [op for op in OPS if op.fwd is not None and not op.array_only and op.form != "leaf"]
 N_POINTS = 64
 STEP = 2e-4  # five-point stencil reaches x +- 4e-4: inside the 1e-3 kink margin
 RTOL, ATOL = 1e-7, 1e-8
@@ -63,7 +64,7 @@ def test_table_has_scalar_rows_for_the_language():
 def test_example_builds_the_op(op):
     assert op.example, f"ops row {op.name!r} needs an example for the automatic tests"
     expr = exprgrad.parse(op.example)
-    assert CODE[op.name] in expr.tape.kind, f"{op.example!r} does not create a {op.name} node"
+    assert CODE[op.name] in expr.tape.code, f"{op.example!r} does not create a {op.name} node"
     assert expr.variables, f"{op.example!r} has no variable to differentiate"
 
 

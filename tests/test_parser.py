@@ -1,10 +1,11 @@
-"""Tests for the parser layer (exprgrad/parser.py + generated exprgrad/_parser_tables.py).
+"""Tests for the syntax layer's parser (exprgrad/syntax/parser.py + generated
+exprgrad/syntax/_tables.py).
 
 Checks: the generated module is current; the run-time parser is equivalent to Lark
 itself (same builder calls, or same error kind/token/expected set) on random valid
 and invalid text; deep nesting and huge inputs need no recursion; precedence.
 
-May import: exprgrad.parser, exprgrad._parser_tables, the standard library, pytest,
+May import: exprgrad.syntax.parser, exprgrad.syntax._tables, the standard library, pytest,
 hypothesis; lark and tools/gen_parser.py only where a test needs them (skipped if
 lark is not installed).
 """
@@ -25,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from exprgrad import _parser_tables as tables  # noqa: E402
-from exprgrad import parser  # noqa: E402
+from exprgrad.syntax import _tables as tables  # noqa: E402
+from exprgrad.syntax import parser  # noqa: E402
 
 BUILDER_METHODS = "number var add sub mul div matmul pow neg pos call args assign".split()
 
@@ -94,7 +95,7 @@ def ours(text):
     try:
         result = parser.parse(text, rec)
     except parser.ParseError as e:
-        return ("error", e.kind, e.token_index, e.token, e.expected), rec.calls
+        return ("error", e.reason, e.token_index, e.token, e.expected), rec.calls
     return result, rec.calls
 
 
@@ -178,7 +179,9 @@ def test_generated_hash_matches_grammar():
 
 
 def test_runtime_does_not_import_lark():
-    code = "import sys, exprgrad.parser; assert 'lark' not in sys.modules, sorted(sys.modules)"
+    code = (
+        "import sys, exprgrad.syntax.parser; assert 'lark' not in sys.modules, sorted(sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
@@ -364,14 +367,14 @@ def test_juxtaposition_is_a_syntax_error():
     with pytest.raises(parser.ParseError) as info:
         tree("2a")
     e = info.value
-    assert (e.kind, e.token_index, e.token) == ("unexpected-token", 1, "a")
+    assert (e.reason, e.token_index, e.token) == ("unexpected-token", 1, "a")
     assert "NAME" not in e.expected and "STAR" in e.expected
 
 
 def test_error_kinds():
     with pytest.raises(parser.ParseError) as info:
         tree("a + ")
-    assert (info.value.kind, info.value.token_index, info.value.token) == (
+    assert (info.value.reason, info.value.token_index, info.value.token) == (
         "unexpected-end",
         2,
         None,
@@ -379,7 +382,11 @@ def test_error_kinds():
     assert info.value.expected == ["LPAR", "MINUS", "NAME", "NUMBER", "PLUS"]
     with pytest.raises(parser.ParseError) as info:
         tree("a + $")
-    assert (info.value.kind, info.value.token_index, info.value.token) == ("bad-character", 2, "$")
+    assert (info.value.reason, info.value.token_index, info.value.token) == (
+        "bad-character",
+        2,
+        "$",
+    )
 
 
 def test_builder_exceptions_propagate():
@@ -398,8 +405,10 @@ def test_bom_crlf_and_offsets():
     text = "\ufeffa +\r\n  bb"
     assert parser.lex(text) == ["a", "+", "bb"]
     assert parser.token_offsets(text) == [1, 3, 8]
-    assert parser.offset_of(text, 2) == 8
-    assert parser.offset_of(text, 3) == len(text)
+    from exprgrad.syntax.reader import column_of
+
+    assert column_of(text, 2) == 8 + 1  # 1-based columns of the same offsets
+    assert column_of(text, 3) == len(text) + 1  # end of input
     assert tree(text) == ("add", "a", "bb")
 
 
@@ -417,7 +426,7 @@ DEEP_SCRIPT = textwrap.dedent(
     import sys
     sys.path.insert(0, {root!r})
     assert sys.getrecursionlimit() <= 1000
-    from exprgrad import parser
+    from exprgrad.syntax import parser
 
     class Count:
         def begin(self, text, toks):
@@ -452,7 +461,7 @@ DEEP_SCRIPT = textwrap.dedent(
     try:
         parser.parse("(" * N + "a", Count())
     except parser.ParseError as e:
-        assert e.kind == "unexpected-end" and e.expected == ["RPAR"], e
+        assert e.reason == "unexpected-end" and e.expected == ["RPAR"], e
     else:
         raise AssertionError("no error")
     print("ok")
@@ -474,7 +483,7 @@ def test_million_term_sum():
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from exprgrad import parser
+        from exprgrad.syntax import parser
 
         class Count:
             def begin(self, text, toks):
@@ -548,7 +557,7 @@ def other(gen):
         try:
             return module.parse_tokens(toks, rec, fail), rec.calls
         except parser.ParseError as e:
-            return ("error", e.kind, e.token_index, e.token, e.expected), rec.calls
+            return ("error", e.reason, e.token_index, e.token, e.expected), rec.calls
 
     class Adapter:
         rec = index_of = None

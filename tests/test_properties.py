@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import exprgrad
-from exprgrad.ops import CODE, OPS
+from exprgrad.core.ops import CODE, OPS
 
-ROWS = [op for op in OPS if op.fwd is not None and not op.array_only and op.kind != "leaf"]
+ROWS = [op for op in OPS if op.fwd is not None and not op.array_only and op.form != "leaf"]
 DEFAULT_DOMAIN = (-3.0, 3.0)
 VARS = ("a", "b", "c")
 CONSTANTS = ("2", "0.5", "3", ".5", "1.5", "1e-1", "2.5E+0", "-1", "pi")
@@ -86,9 +86,9 @@ def _apply(draw, op, children):
             text = f"({text})"
         args.append(text)
         has_var = has_var or var
-    if op.kind == "infix":
+    if op.form == "infix":
         return f"{args[0]} {op.symbol} {args[1]}", has_var
-    if op.kind == "prefix":
+    if op.form == "prefix":
         return f"{op.symbol}{args[0]}", has_var
     return f"{op.name}({', '.join(args)})", has_var
 
@@ -158,7 +158,7 @@ def test_every_op_at_the_root(op, data):
     text, _ = data.draw(expressions(depth=2, top=op), label="expression")
     values = data.draw(bindings, label="bindings")
     expr = exprgrad.parse(text)
-    assert CODE[op.name] in expr.tape.kind, f"{text!r} has no {op.name} node"
+    assert CODE[op.name] in expr.tape.code, f"{text!r} has no {op.name} node"
     _assert_gradients_match(text, values)
 
 
@@ -172,7 +172,7 @@ def test_repeated_variables_and_powers(u, w, values):
     """Variable and constant exponents sharing variables (u may equal w); positive bases."""
     text = f"{u}^{w} * {u}^3 - {w}^{u} + (-{u})^2 / (1 + {w}^2) - -{u}^-2 + {u}^{w}^0.5"
     expr = _assert_gradients_match(text, values)
-    kinds = set(expr.tape.kind)
+    kinds = set(expr.tape.code)
     assert {CODE["pow"], CODE["powc"], CODE["neg"]} <= kinds
 
 
@@ -184,7 +184,7 @@ def test_strategy_covers_every_row():
     @given(expressions(depth=3))
     def collect(expr_var):
         text, _ = expr_var
-        kinds = set(exprgrad.parse(text).tape.kind)
+        kinds = set(exprgrad.parse(text).tape.code)
         seen.update(op.name for op in ROWS if CODE[op.name] in kinds)
 
     collect()

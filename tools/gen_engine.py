@@ -1,9 +1,10 @@
-"""Build tool: write exprgrad/_engine_loops.py from the ops table (``--check``: exit 1 if stale).
+"""Build tool: write exprgrad/engines/_scalar_loops.py from the ops table (``--check``: exit 1 if
+stale).
 
-    python tools/gen_engine.py          # regenerate after editing exprgrad/ops.py
+    python tools/gen_engine.py          # regenerate after editing exprgrad/core/ops.py
     python tools/gen_engine.py --check  # CI: the checked-in file is what the table generates
 
-Imports: stdlib and exprgrad.codegen.
+Imports: stdlib and exprgrad.engines.codegen.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Load exprgrad.codegen without running exprgrad/__init__.py, which needs the generated file.
+# Load exprgrad.engines.codegen without running exprgrad/__init__.py (the package's API).
 _pkg = types.ModuleType("exprgrad")
 _pkg.__path__ = [str(ROOT / "exprgrad")]
 sys.modules.setdefault("exprgrad", _pkg)
 
-from exprgrad.codegen import engine_source  # noqa: E402
+from exprgrad.engines.codegen import engine_source  # noqa: E402
 
-TARGET = ROOT / "exprgrad" / "_engine_loops.py"
+TARGET = ROOT / "exprgrad" / "engines" / "_scalar_loops.py"
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Engine layer: IEEE-754 safe scalar functions, used only where the fast path raised.
+"""Engines layer: IEEE-754 safe scalar functions, used only where the fast path raised.
 
 Python's float arithmetic raises where IEEE-754 returns inf or nan (``1/0``, ``math.exp(1000)``,
 ``math.log(0)``, ``math.pow(-8, 1/3)``).  The generated engine runs plain ``math`` code inside one

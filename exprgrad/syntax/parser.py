@@ -1,14 +1,13 @@
-"""Parser layer: text -> builder calls, via the tables generated from grammar/exprgrad.lark.
+"""Syntax layer: text -> builder calls, via the tables generated from grammar/exprgrad.lark.
 
-This is the hand-written face of the generated module exprgrad/_parser_tables.py
+This is the hand-written face of the generated module exprgrad/syntax/_tables.py
 (written by tools/gen_parser.py; never edit that file). It never imports lark: the
 run-time parser is Lark's own LALR(1) automaton, frozen into plain literals.
 
-API
+API (the library reads text through exprgrad/syntax/reader.py, which adds error words)
     parse(text, builder)      -> value of `start` (builder.begin(text, toks) is called first)
     lex(text)                 -> list[str], the token strings (whitespace dropped)
     token_offsets(text)       -> list[int], code-point offset of each token in `text`
-    offset_of(text, k)        -> offset of token k (len(text) for k == len(toks), end of input)
     ParseError                -> raised on a syntax error (attributes below)
     EXPECTED_WORDS            -> terminal name -> words, for error messages
 
@@ -31,18 +30,17 @@ Errors match Lark's (Lark(grammar, parser="lalr"), contextual lexer) exactly: sa
 token, and `expected` is the same set of terminal names Lark reports (including
 "$END" where Lark includes it).
 
-May import: exprgrad._parser_tables and the standard library. Never lark.
+May import: exprgrad.syntax._tables and the standard library. Never lark.
 """
 
 from __future__ import annotations
 
-from exprgrad import _parser_tables as _t
+from . import _tables as _t
 
 __all__ = [
     "EXPECTED_WORDS",
     "ParseError",
     "lex",
-    "offset_of",
     "parse",
     "token_offsets",
 ]
@@ -75,18 +73,18 @@ class ParseError(Exception):
 
     token_index: index of the offending token in lex(text); len(toks) at end of input.
     token:       the offending token string, or None at end of input.
-    kind:        "unexpected-token", "unexpected-end" or "bad-character".
+    reason:      "unexpected-token", "unexpected-end" or "bad-character".
     expected:    sorted list of terminal names Lark would report (see EXPECTED_WORDS).
     """
 
-    def __init__(self, token_index: int, token: str | None, kind: str, expected: list[str]):
+    def __init__(self, token_index: int, token: str | None, reason: str, expected: list[str]):
         self.token_index = token_index
         self.token = token
-        self.kind = kind
+        self.reason = reason
         self.expected = expected
         what = "end of input" if token is None else repr(token)
         super().__init__(
-            f"{kind}: {what} at token {token_index}; expected one of {', '.join(expected)}"
+            f"{reason}: {what} at token {token_index}; expected one of {', '.join(expected)}"
         )
 
 
@@ -104,37 +102,29 @@ def token_offsets(text: str) -> list[int]:
     return [m.start() for m in _t.MASTER_RE.finditer(text, _start(text))]
 
 
-def offset_of(text: str, k: int) -> int:
-    """Offset of token k of lex(text); len(text) for k == len(lex(text)) (end of input)."""
-    for i, m in enumerate(_t.MASTER_RE.finditer(text, _start(text))):
-        if i == k:
-            return m.start()
-    return len(text)
-
-
 def _make_fail(tables):
     """The `fail` callback for a generated tables module: raises the ParseError Lark
     would raise. (A function of the module so tests can bind it to other grammars.)"""
     action, terminals, error = tables.ACTION, tables.TERMINALS, tables.ERROR
-    end_kind, error_kind = tables.END_KIND, tables.ERROR_KIND
+    end_term, error_term = tables.END_TERM, tables.ERROR_TERM
 
     def names(state: int, with_end: bool) -> list[str]:
         return sorted(
-            terminals[kind]
-            for kind, act in enumerate(action[state])
-            if act != error and (with_end or kind != end_kind)
+            terminals[term]
+            for term, act in enumerate(action[state])
+            if act != error and (with_end or term != end_term)
         )
 
-    def fail(toks: list[str], k: int, kind: int, state: int, lex_state: int):
+    def fail(toks: list[str], k: int, term: int, state: int, lex_state: int):
         # Lark lexes token k with the contextual lexer of lex_state (the state after the
         # last shift). If that state does not accept the token, the lexer reports it with
         # the terminals the state accepts ($END is not a lexer terminal); otherwise the
         # parser reduces on it and fails in `state`, reporting that state's terminals.
-        if kind == error_kind:
+        if term == error_term:
             err, expected = "bad-character", names(lex_state, False)
-        elif kind == end_kind:
+        elif term == end_term:
             err, expected = "unexpected-end", names(state, True)
-        elif action[lex_state][kind] == error:
+        elif action[lex_state][term] == error:
             err, expected = "unexpected-token", names(lex_state, False)
         else:
             err, expected = "unexpected-token", names(state, True)

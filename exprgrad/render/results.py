@@ -1,107 +1,28 @@
-"""Render layer: results, check reports and errors as text, JSON objects or Rich tables.
+"""Render layer: eval results and check reports as JSON objects, plain text (TSV) or Rich tables.
 
-Nothing here prints: every function returns a plain string, a JSON-ready dict, or a Rich renderable
-that exprgrad/cli.py (and the batch mode) prints.  Numbers are the shortest repr that round-trips,
-with integral floats written without ``.0`` (``68``); non-finite numbers are ``inf``, ``-inf`` and
-``nan`` (strings in JSON, so JSON output is always strict).  Plain text (stdout not a terminal) is
-tab-separated with a header line, no box drawing, no colour.
+Nothing here prints: every function returns a JSON-ready dict, a plain string, or a Rich
+renderable that the CLI prints.  Numbers come from exprgrad/render/numbers.py.  Plain text (stdout
+not a terminal) is tab-separated with a header line, no box drawing, no colour.
 
-Imports: stdlib and exprgrad's own modules.  Rich only inside the ``*_table`` functions (a table is
-actually drawn), numpy only when a value already is a numpy array (numpy is then loaded anyway).
+Imports: stdlib, exprgrad.render.  Rich only inside the ``*_table`` functions (a table is actually
+drawn), numpy only when a value already is a numpy array (numpy is then loaded anyway).
 """
 
 from __future__ import annotations
 
-import json
-import sys
+import math
 from typing import Any
+
+from .messages import short as _short
+from .numbers import cell as _cell
+from .numbers import fmt_error as _fmt_error
+from .numbers import fmt_number, fmt_value
+from .numbers import index_text as _index_text
 
 #: label of the output's row in eval's table/TSV ("(output)" can never be a variable name)
 OUTPUT_LABEL = "(output)"
-#: arrays with more elements than this are summarized with "…" unless ``full`` is asked for
-SUMMARY_THRESHOLD = 1000
 EVAL_HEADER = ("variable", "value", "gradient")
 CHECK_HEADER = ("variable", "backprop", "numeric", "abs_error", "rel_error", "ok", "kink")
-
-
-# -- numbers and arrays ------------------------------------------------------------------------
-def is_array(x: Any) -> bool:
-    """A numpy array with at least one dimension (checked without importing numpy)."""
-    return hasattr(x, "tolist") and bool(getattr(x, "shape", ()))
-
-
-def fmt_number(x: Any) -> str:
-    """Shortest round-trip repr; ``68.0`` -> ``68``, ``-0.0`` -> ``-0``; inf, -inf, nan."""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, int):
-        return str(x)
-    if hasattr(x, "item") and not isinstance(x, float):  # numpy scalar or 0-d array
-        x = x.item()
-        if isinstance(x, (bool, int)):
-            return fmt_number(x)
-    x = float(x)
-    if x != x:
-        return "nan"
-    r = repr(x)
-    return r[:-2] if r.endswith(".0") else r
-
-
-def fmt_value(x: Any, *, full: bool = False, oneline: bool = True) -> str:
-    """A number, or an array as nested brackets (numpy's layout; summarized with … when large)."""
-    if x is None:
-        return ""
-    if not is_array(x):
-        return fmt_number(x)
-    import numpy as np  # x is a numpy array, so numpy is loaded already
-
-    a = np.asarray(x)
-    s = np.array2string(
-        a,
-        separator=", ",
-        threshold=sys.maxsize if full else SUMMARY_THRESHOLD,
-        edgeitems=3,
-        max_line_width=sys.maxsize if oneline else 75,
-        formatter={"float_kind": fmt_number, "int_kind": str, "bool": fmt_number},
-    )
-    s = s.replace("...", "…")
-    if oneline:
-        s = s.replace("\n", "")
-    if a.size > SUMMARY_THRESHOLD and not full:
-        s += f"  (shape {tuple(a.shape)})" if oneline else f"\nshape {tuple(a.shape)}"
-    return s
-
-
-# -- strict JSON -------------------------------------------------------------------------------
-def _default(o: Any) -> Any:
-    if hasattr(o, "tolist"):  # numpy arrays and scalars
-        return o.tolist()
-    raise TypeError(f"{type(o).__name__} is not JSON serializable")
-
-
-def _finite(o: Any) -> Any:
-    """``o`` with every non-finite float replaced by "nan", "inf" or "-inf"."""
-    if isinstance(o, float):
-        if o != o:
-            return "nan"
-        if o in (float("inf"), float("-inf")):
-            return "inf" if o > 0 else "-inf"
-        return o
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    if hasattr(o, "tolist") and not isinstance(o, (int, str)):
-        return _finite(o.tolist())
-    return o
-
-
-def dumps(obj: Any) -> str:
-    """Strict JSON (one line): non-finite numbers as strings, numpy arrays as nested lists."""
-    try:
-        return json.dumps(obj, allow_nan=False, default=_default)
-    except ValueError:  # a non-finite number somewhere: take the slow, careful path
-        return json.dumps(_finite(obj), allow_nan=False, default=_default)
 
 
 def eval_json(result: Any) -> dict:
@@ -148,21 +69,16 @@ def check_json(report: Any) -> dict:
 
 def _seed(report: Any) -> dict:
     """``{"seed": N}`` when the check drew a random direction (replay it with ``--seed N``)."""
-    seed = getattr(report, "seed", None)
-    return {} if seed is None else {"seed": seed}
+    return {} if report.seed is None else {"seed": report.seed}
 
 
-def error_json(expression: str | None, err: Any) -> dict:
-    """The contract's error object: {"expression": ..., "error": {"type", "message", "column"}}."""
-    return {"expression": expression, "error": err.to_json()}
+def error_json(expression: str | None, err: Any, message: str | None = None) -> dict:
+    """The contract's error object: {"expression": ..., "error": {"type", "message", "column"}}
+    (``message``: a front end's phrasing of the error)."""
+    return {"expression": expression, "error": err.to_json(message)}
 
 
 # -- plain text (not a terminal) --------------------------------------------------------------
-def _cell(s: str) -> str:
-    """One TSV cell: tabs and line breaks become spaces."""
-    if "\t" in s or "\n" in s or "\r" in s:
-        s = s.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return s
 
 
 def _tsv(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
@@ -200,21 +116,6 @@ def _has_index(report: Any) -> bool:
     return any(r.index is not None for r in report.rows)
 
 
-def _index_text(index: Any) -> str:
-    if index is None:
-        return ""
-    if isinstance(index, (tuple, list)):
-        return "[" + ", ".join(str(i) for i in index) + "]"
-    return str(index)
-
-
-def _fmt_error(x: Any) -> str:
-    """An error size for people: 3 significant digits (exact values stay in TSV and JSON)."""
-    if isinstance(x, float) and x == x and x not in (0.0, float("inf")):
-        return f"{x:.3g}"
-    return fmt_number(x)
-
-
 def _check_cells(r: Any, full: bool, compact: bool = False) -> list[str]:
     """A check row's cells in the contract's columns; an array element is named in the variable
     column (``w[0]``, ``X[1, 2]``), so the columns stay fixed."""
@@ -234,71 +135,6 @@ def check_plain(report: Any, *, full: bool = False) -> str:
     """check as TSV: variable, backprop, numeric, abs_error, rel_error, ok (true/false), kink --
     one row per check (per element for arrays, named ``w[0]`` in the variable column)."""
     return _tsv(CHECK_HEADER, [_check_cells(r, full) for r in report.rows])
-
-
-# -- errors and warnings (stderr, plain text) --------------------------------------------------
-def _display_char(ch: str) -> str:
-    if ch.isprintable():
-        return ch
-    if ch in "\t\n\r\f\v":
-        return " "
-    return "?"
-
-
-def caret_snippet(text: str, column: int, width: int = 78) -> tuple[str, str]:
-    """(the text around ``column``, a caret line under it), both at most ``width`` columns.
-
-    ``column`` is 1-based and may be ``len(text) + 1`` (end of input).  Cut text gets '…'."""
-    n = len(text)
-    i = min(max(column - 1, 0), n)
-    if n + 1 <= width:
-        start, end = 0, n
-    else:
-        room = width - 2  # a '…' on each side
-        start = max(0, i - room // 2)
-        end = min(n, start + room)
-        start = max(0, end - room)
-    shown = "".join(_display_char(c) for c in text[start:end])
-    left = "…" if start > 0 else ""
-    right = "…" if end < n else ""
-    caret = " " * (len(left) + i - start) + "^"
-    return left + shown + right, caret
-
-
-_LABELS = {"syntax": "syntax error", "shape": "shape error", "internal": "internal error"}
-
-
-def error_text(err: Any, text: str | None = None, *, prog: str = "exprgrad") -> str:
-    """The stderr message for an ExprgradError: a headline, then the text with a caret under the
-    offending column when the error points into it."""
-    label = _LABELS.get(err.type, "error")
-    where = f" at column {err.column}" if err.column else ""
-    if where and f"column {err.column}" in err.message:  # the message already says where
-        where = ""
-    lines = [f"{prog}: {label}{where}: {_safe(err.message)}"]
-    src = err.text if err.text is not None else text
-    if src is not None and err.column:
-        line, caret = caret_snippet(src, err.column)
-        lines += ["  " + line, "  " + caret]
-    return "\n".join(lines)
-
-
-def warning_text(warning: Any, *, prog: str = "exprgrad") -> str:
-    return f"{prog}: warning: {_safe(warning.message)}"
-
-
-def _safe(s: str) -> str:
-    """Text any stream can encode (lone surrogates from undecodable argv bytes become '?')."""
-    try:
-        s.encode("utf-8")
-        return s
-    except UnicodeEncodeError:
-        return s.encode("utf-8", "replace").decode("utf-8")
-
-
-def _short(text: str, width: int = 70) -> str:
-    text = " ".join(_safe(text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # -- Rich tables (terminal) --------------------------------------------------------------------
@@ -327,7 +163,7 @@ def check_table(report: Any, *, full: bool = False) -> Any:
     """check as a Rich table (ok is ✓, ✗ FAIL or kink; each kink is explained under the table),
     with a caption naming the settings (and the seed of a directional check) and the verdict.
 
-    An elementwise array check shows per variable its worst element (``arrays.worst_rows``:
+    An elementwise array check shows per variable its worst element (``worst_rows``:
     failed first, then the largest error relative to the tolerance) and how many of its elements
     failed; ``full`` shows every element (``--json`` always has every row)."""
     from rich.console import Group
@@ -336,9 +172,7 @@ def check_table(report: Any, *, full: bool = False) -> Any:
 
     summary = _has_index(report) and not full
     if summary:
-        from . import arrays  # index rows only come from array checks: numpy is loaded
-
-        shown = arrays.worst_rows(report)
+        shown = worst_rows(report)
     else:
         shown = [(r, 1, int(not r.ok)) for r in report.rows]
     table = Table(title=Text("check " + _short(report.expression.text)), title_justify="left")
@@ -369,7 +203,7 @@ def check_table(report: Any, *, full: bool = False) -> Any:
                 )
             )
     failed = sum(1 for r in report.rows if not r.ok)
-    seed = getattr(report, "seed", None)
+    seed = report.seed
     settings = (
         f"eps {fmt_number(report.eps)} · rtol {fmt_number(report.rtol)} · "
         f"atol {fmt_number(report.atol)} · {report.method}"
@@ -387,3 +221,23 @@ def check_table(report: Any, *, full: bool = False) -> Any:
     table.caption = Text.assemble(*parts)
     table.caption_justify = "left"
     return Group(table, *notes) if notes else table
+
+
+def worst_rows(report: Any) -> list[tuple[Any, int, int]]:
+    """For tables: per variable, (its worst row, how many rows it has, how many failed).
+
+    Worst = failed before passed, then the largest error relative to the tolerance
+    (abs_error / (atol + rtol·|numeric|)); nan counts as the worst."""
+    groups: dict[str, list] = {}
+    for r in report.rows:
+        groups.setdefault(r.variable, []).append(r)
+
+    def badness(r: Any) -> tuple[bool, float]:
+        tol = report.atol + report.rtol * abs(r.numeric) if r.numeric == r.numeric else 0.0
+        e = r.abs_error
+        score = math.inf if e != e else (e / tol if tol > 0 else (math.inf if e else 0.0))
+        return (not r.ok, score)
+
+    return [
+        (max(rs, key=badness), len(rs), sum(1 for r in rs if not r.ok)) for rs in groups.values()
+    ]

@@ -1,22 +1,23 @@
-"""Graph layer: the computation graph as a flat tape, built by the parser while it parses.
+"""Core layer: the computation graph as a flat tape, built by the parser while it parses.
 
-Nodes are integers.  Per node the tape keeps parallel lists: ``kind`` (an op code of
-exprgrad/ops.py), ``ax``/``ay`` (children, -1 where absent; a unary op repeats its child in ``ay``),
-``src`` (the token index in its source line, resolved to a column only when a message needs it),
-``val`` (a leaf's value; None for op nodes until a forward pass) and ``dep`` (1 if it depends on an
-input).  A variable used twice is one node, so graphs are DAGs; children always have smaller
-indices than parents, so index order is a topological order and nothing here ever recurses.
+Nodes are integers. Per node the tape keeps parallel lists: ``code`` (an op code of
+exprgrad/core/ops.py), ``ax``/``ay`` (children, -1 where absent; a unary op repeats its child in
+``ay``), ``src`` (the token index in its source line, resolved to a column only when a message
+needs it), ``val`` (a leaf's value; None for op nodes until a forward pass) and ``dep`` (1 if it
+depends on an input). A variable used twice is one node, so graphs are DAGs; children always have
+smaller indices than parents, so index order is a topological order and nothing here ever recurses.
 
-``Tape`` is also the parser's *builder*: exprgrad/parser.py calls ``begin`` and then one method
-per grammar alias (``add``, ``mul``, ``number``, ``var``, ``call`` ...) with child node indices and
-token indices.  Imports: stdlib, exprgrad.ops, exprgrad.errors.
+``Tape`` is also the parser's *builder*: exprgrad/syntax/parser.py calls ``begin`` and then one
+method per grammar alias (``add``, ``mul``, ``number``, ``var``, ``call`` ...) with child node
+indices and token indices. Errors it raises carry facts (an unknown function's name); the syntax
+layer adds the words ("did you mean"). Imports: stdlib, exprgrad.core.ops, exprgrad.errors.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 
-from .errors import ArityError, ExprNameError, did_you_mean
+from ..errors import ArityError, ExprNameError
 from .ops import CODE, CONST, CONSTANTS, FUNCTIONS, OPS, VAR
 
 
@@ -24,7 +25,7 @@ class Tape:
     """A growing computation graph (one expression, or every line of a batch)."""
 
     def __init__(self) -> None:
-        self.kind: list[int] = []
+        self.code: list[int] = []
         self.ax: list[int] = []
         self.ay: list[int] = []
         self.src: list[int] = []
@@ -49,9 +50,9 @@ class Tape:
         self._text_starts.append(len(self.val))
         self._texts.append((len(self.val), text))
 
-    def _leaf(self, kind: int, value: float | None, k: int, dep: int) -> int:
+    def _leaf(self, code: int, value: float | None, k: int, dep: int) -> int:
         n = len(self.val)
-        self.kind.append(kind)
+        self.code.append(code)
         self.ax.append(-1)
         self.ay.append(-1)
         self.src.append(k)
@@ -81,7 +82,7 @@ class Tape:
     def node(self, code: int, x: int, y: int, k: int) -> int:
         """Append an op node with children x and y (y == x for unary ops)."""
         n = len(self.val)
-        self.kind.append(code)
+        self.code.append(code)
         self.ax.append(x)
         self.ay.append(y)
         self.src.append(k)
@@ -123,11 +124,10 @@ class Tape:
         name = self.toks[k]
         args = rest[0] if len(rest) == 2 else []
         op = FUNCTIONS.get(name)
-        if op is None:
-            hint = did_you_mean(name, FUNCTIONS) or (
-                f" (a product needs '*': {name}*(...); implicit multiplication is not supported)"
+        if op is None:  # the syntax layer adds "did you mean" to the message
+            raise ExprNameError(
+                f"unknown function '{name}'", token_index=k, name=name, reason="unknown function"
             )
-            raise ExprNameError(f"unknown function '{name}'{hint}", token_index=k)
         lo = op.arity - op.optional
         if not lo <= len(args) <= op.arity:
             want = str(op.arity) if not op.optional else f"{lo} or {op.arity}"
@@ -156,7 +156,7 @@ class Tape:
         x, y = self.ax[n], self.ay[n]
         if x < 0:
             return ()
-        arity = OPS[self.kind[n]].arity
+        arity = OPS[self.code[n]].arity
         if arity == 1 or y < 0:
             return (x,)
         return (x, y)
@@ -190,19 +190,19 @@ class Tape:
     def program(self, nodes: list[int] | None = None) -> tuple[list, list, list, list]:
         """The engine's flat lists (node, op code, child, child) over the op nodes of ``nodes``
         (default: the whole tape), in topological order."""
-        kind = self.kind
+        code = self.code
         if nodes is None:
-            oi = [n for n, c in enumerate(kind) if c > CONST]
+            oi = [n for n, c in enumerate(code) if c > CONST]
         else:
-            oi = [n for n in nodes if kind[n] > CONST]
-        oo = list(map(kind.__getitem__, oi))
+            oi = [n for n in nodes if code[n] > CONST]
+        oo = list(map(code.__getitem__, oi))
         ox = list(map(self.ax.__getitem__, oi))
         oy = list(map(self.ay.__getitem__, oi))
         return oi, oo, ox, oy
 
     def truncate(self, n: int) -> None:
         """Forget every node from index n on (a batch line that defined nothing)."""
-        for lst in (self.kind, self.ax, self.ay, self.src, self.val):
+        for lst in (self.code, self.ax, self.ay, self.src, self.val):
             del lst[n:]
         del self.dep[n:]
         for marks in (self.overflows, self.array_ops):  # both in node order: drop from the end

@@ -1,0 +1,46 @@
+"""Engines layer: the forward and reverse passes, one engine per kind of value.
+
+Two engines run the same tape (``Tape.program()``: node, op code, child, child, in topological
+order) and offer the same small interface, used by exprgrad/analysis/ only:
+
+* ``prepare(tape, program)``          static checks before the first pass (array axes)
+* ``values(tape, nodes, leaves)``     the value container with the inputs' values set
+* ``forward(v, program)``             every op node's value
+* ``backward(v, program, root, need)`` every node's gradient of ``v[root]`` (the lecture's
+                                      ``child.grad += parent.grad * d(parent)/d(child)``)
+* ``vjp(code, g, ans, x, y)``         what one op node sends each child (the graph views' edges)
+* ``output(x)``, ``is_array(x)``, ``copy(x)``, ``all_finite``, ``gave``, ``crossing``: what
+  results, warnings and kink flags need to know about a value.
+
+``get(arrays)`` returns the scalar engine (floats; exprgrad/engines/scalar.py) or the numpy engine
+(float64 arrays; exprgrad/engines/numpy.py, imported only then).  An engine that finds a problem
+at a node (shapes that do not fit) raises ``NodeError``; the analysis layer names the op and its
+column.  Imports: exprgrad.errors; the engine modules lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ExprgradError, ShapeError
+
+
+class NodeError(Exception):
+    """A problem at tape node ``node``: ``cls(message)`` once the caller has said where."""
+
+    def __init__(self, node: int, message: str, cls: type[ExprgradError] = ShapeError):
+        super().__init__(message)
+        self.node = node
+        self.message = message
+        self.cls = cls
+
+
+def get(arrays: bool) -> Any:
+    """The engine for floats (``arrays=False``) or for numpy arrays."""
+    if arrays:
+        from .numpy import NUMPY
+
+        return NUMPY
+    from .scalar import SCALAR
+
+    return SCALAR
