@@ -31,7 +31,7 @@ from exprgrad.cli import main as cli
 from exprgrad.cli.statements import run_cli
 
 #: what each command does per statement
-STREAMS = {"eval": eval_command.STREAM, "check": check_command.STREAM}
+STREAMS = {"eval": eval_command.stream(), "check": check_command.stream()}
 
 REPO = Path(exprgrad.__file__).resolve().parent.parent
 LECTURE = REPO / "examples" / "lecture.expr"

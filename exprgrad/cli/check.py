@@ -12,10 +12,8 @@ from typing import Any
 import click
 
 from ..analysis.bindings import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL
-from ..render.stream import CheckRows
 from .args import BINDING_HELP, BindingCommand, common_options
 from .main import CONTEXT, run_expression, show
-from .statements import StreamSpec
 
 _HELP = (
     """Backprop against central differences, one row per variable.
@@ -56,7 +54,12 @@ def _action(options: dict[str, Any]) -> Any:
     return check_statement(check_settings(*(options.get(k) for k in _SETTINGS)))
 
 
-STREAM = StreamSpec(CheckRows(), _action)
+def stream() -> Any:
+    """What ``check`` does per statement of a file or stdin (built only when one is read)."""
+    from ..render.stream import CheckRows
+    from .statements import StreamSpec
+
+    return StreamSpec(CheckRows(), _action)
 
 
 @click.command(
@@ -119,4 +122,4 @@ def command(
     method = None if elementwise is None else ("elementwise" if elementwise else "directional")
     opts = {"var": var, "wrt": wrt, "json": json_, "full": full, "eps": eps, "rtol": rtol}
     opts.update(atol=atol, method=method, seed=seed)
-    run_expression(ctx, expr, file, opts, _one, STREAM)
+    run_expression(ctx, expr, file, opts, _one, stream)

@@ -10,11 +10,9 @@ from typing import Any
 
 import click
 
-from ..render.stream import EvalRows
 from . import main
 from .args import BINDING_HELP, BindingCommand, common_options
 from .main import CONTEXT, run_expression, show
-from .statements import StreamSpec
 
 _HELP = (
     """Value of EXPR and its gradient with respect to every variable (backprop).
@@ -48,7 +46,12 @@ def _action(options: dict[str, Any]) -> Any:
     return lambda compiled, values: compiled.result(values)
 
 
-STREAM = StreamSpec(EvalRows(), _action)
+def stream() -> Any:
+    """What ``eval`` does per statement of a file or stdin (built only when one is read)."""
+    from ..render.stream import EvalRows
+    from .statements import StreamSpec
+
+    return StreamSpec(EvalRows(), _action)
 
 
 @click.command(
@@ -70,4 +73,4 @@ def command(
     full: bool,
 ) -> None:
     opts = {"var": var, "wrt": wrt, "json": json_, "full": full}
-    run_expression(ctx, expr, file, opts, _one, STREAM)
+    run_expression(ctx, expr, file, opts, _one, stream)

@@ -259,8 +259,8 @@ def run_expression(
     stream: Any,
 ) -> None:
     """Run a command on EXPR (``one(expression, bindings, opts, reserved) -> exit code``) or on
-    the statements of FILE / stdin (``stream``: the command's ``StreamSpec``); always ends with
-    ``ctx.exit(code)``."""
+    the statements of FILE / stdin (``stream()``: the command's ``StreamSpec``); always ends
+    with ``ctx.exit(code)``."""
     from .args import collect_bindings, parse_wrt
 
     as_json = opts["json"]
@@ -323,7 +323,7 @@ def _run_statements(
         source, filename, close = open_source(file), file, True
     try:
         return statements.run_cli(
-            stream=stream,
+            stream=stream(),
             source=source,
             filename=filename,
             bindings=bindings,
