@@ -1,19 +1,28 @@
-"""Core layer: the ops table -- one row per operation, forward and local derivative side by side.
+"""Core layer: the ops table -- one row per operation, forward rule and local derivatives side by
+side.
 
-Each row holds the op's name, arity, its scalar forward rule and one vector-Jacobian rule per input
-(HIPS autograd's ``defvjp`` is the model: a rule sees ``g`` (the parent's gradient), ``ans`` (the
-op's own output, so exp/tanh/sigmoid reuse it), ``x`` and ``y`` (the inputs)), plus what tests need:
-an example expression and the valid input range.  Rules are Python expression *templates*, never
-user text: the scalar engine's loops are generated from them ahead of time
-(exprgrad/engines/codegen.py), and the numpy engine compiles them, or the row's numpy templates
-where the scalar rule does not vectorize, once at import (exprgrad/engines/numpy.py).
+Each row holds the op's name, arity and how it is written; its scalar forward rule ``fwd`` and,
+per input, its local derivative ``d`` = ∂(op)/∂(input) (HIPS autograd's ``defvjp`` is the model);
+what people read (``syntax``, ``derivative``, and ``rule``, the lecture's words for what the op
+sends its children); and what tests need: an ``example`` expression and the valid input range
+``domain``.  Rules are Python expression *templates* over ``ans`` (the op's own output, so
+exp/tanh/sigmoid reuse it), ``x`` and ``y`` (the inputs) -- never user text.
+
+Backprop is the lecture's ``child.grad += parent.grad * d(parent)/d(child)``: every engine sends
+each child ``g * (d)`` in IEEE arithmetic, so a convention may fix a local derivative (relu'(0) =
+0, abs'(0) = 0) but no rule ever returns 0 whatever the incoming gradient (an inf or nan ``g``
+stays visible), and nan in is nan out.  The scalar engine's loops are generated from the
+templates ahead of time (exprgrad/engines/codegen.py); the numpy engine compiles them -- or the
+row's ``np_d``/``np_fwd`` where a scalar template does not vectorize -- at import
+(exprgrad/engines/numpy.py).  Array-only rows (``@``, ``sum`` ...) have no elementwise local
+derivative: ``np_vjp`` gives the contribution ``g`` -> child directly (``matmul_vjp_x`` ...), and
+``derivative``/``rule`` say it in matrix form.
 
 Adding an op = adding one row here (then ``python tools/gen_engine.py``); its derivative test is
-automatic (tests/test_ops.py checks every row's example against central differences).
-
-Names usable in templates: exp log sqrt sin cos tan tanh sigmoid softplus abs where maximum sign,
-the operators, and ``x ** y`` (compiled to ``math.pow`` / the safe power, never a complex number).
-Imports: stdlib only.
+automatic (tests/test_ops.py, tests/test_arrays.py check every row's example against central
+differences).  Names usable in templates: exp log sqrt sin cos tan tanh sigmoid softplus abs,
+where maximum sign nan inf, the operators, and ``x ** y`` (compiled to ``math.pow`` / the safe
+power, never a complex number).  Imports: stdlib only.
 """
 
 from __future__ import annotations
@@ -26,8 +35,8 @@ class Op:
     """One row of the ops table (a plain class: dataclasses cost start-up time)."""
 
     __slots__ = (
-        "name", "arity", "fwd", "vjp", "form", "symbol", "example", "domain", "kink",
-        "optional", "np_fwd", "np_vjp", "array_only",
+        "name", "arity", "fwd", "d", "form", "symbol", "example", "domain", "kink", "optional",
+        "np_fwd", "np_d", "np_vjp", "array_only", "syntax", "derivative", "rule",
     )  # fmt: skip
 
     def __init__(
@@ -35,8 +44,8 @@ class Op:
         name: str,
         *,
         arity: int,
-        fwd: str | None = None,  # scalar forward template in x, y (None for leaves)
-        vjp: tuple[str | None, ...] = (),  # per input: template in g, ans, x, y (None: no grad)
+        fwd: str | None = None,  # scalar forward template in x, y (None for leaves, array ops)
+        d: tuple[str | None, ...] = (),  # per input: ∂op/∂input in ans, x, y (None: no grad)
         form: str = CALL,  # LEAF, INFIX, PREFIX or CALL (written name(args))
         symbol: str | None = None,  # how infix/prefix ops are written
         example: str | None = None,  # an expression exercising this op, for automatic tests
@@ -44,13 +53,17 @@ class Op:
         kink: bool = False,  # not differentiable where its input is 0 (relu, abs)
         optional: int = 0,  # how many trailing arguments may be omitted (sum(x[, axis]))
         np_fwd: str | None = None,  # numpy template when the scalar one does not vectorize
-        np_vjp: tuple[str | None, ...] | None = None,
+        np_d: tuple[str | None, ...] | None = None,  # numpy local derivatives, likewise
+        np_vjp: tuple[str | None, ...] | None = None,  # array ops: contribution in g, ans, x, y
         array_only: bool = False,  # only meaningful on arrays (the scalar engine never sees it)
+        syntax: str = "",  # how it is written, for people: "x + y", "sum(x[, axis])"
+        derivative: str = "",  # the local derivative(s), for people
+        rule: str = "",  # what backprop sends each child, in the lecture's words
     ):
         self.name = name
         self.arity = arity
         self.fwd = fwd
-        self.vjp = vjp
+        self.d = d
         self.form = form
         self.symbol = symbol
         self.example = example
@@ -58,8 +71,12 @@ class Op:
         self.kink = kink
         self.optional = optional
         self.np_fwd = np_fwd
+        self.np_d = np_d
         self.np_vjp = np_vjp
         self.array_only = array_only
+        self.syntax = syntax
+        self.derivative = derivative
+        self.rule = rule
 
     @property
     def label(self) -> str:
@@ -70,63 +87,134 @@ class Op:
         return f"Op({self.name!r}, arity={self.arity})"
 
 
+_GENERIC = "the child gets the parent's gradient × the derivative above"
+
 # Order matters only for speed: the generated loops test op codes in this order, so the most
 # frequent ops come first.  Array rows name helpers of exprgrad/engines/numpy.py.
 OPS: tuple[Op, ...] = (
-    Op("var", arity=0, form=LEAF),
-    Op("const", arity=0, form=LEAF),
-    Op("add", arity=2, form=INFIX, symbol="+", fwd="x + y", vjp=("g", "g"), example="x + y"),
-    Op("mul", arity=2, form=INFIX, symbol="*", fwd="x * y", vjp=("g * y", "g * x"),
-       example="x * y"),
-    Op("sub", arity=2, form=INFIX, symbol="-", fwd="x - y", vjp=("g", "-g"), example="x - y"),
-    Op("tanh", arity=1, fwd="tanh(x)", vjp=("g * (1.0 - ans * ans)",), example="tanh(x)"),
-    Op("div", arity=2, form=INFIX, symbol="/", fwd="x / y", vjp=("g / y", "-g * ans / y"),
+    Op("var", arity=0, form=LEAF, syntax="a name: x, w, X_1", rule="an input: nothing to propagate"),
+    Op("const", arity=0, form=LEAF, syntax="a number: 3, 1e-3, pi",
+       rule="a constant: nothing to propagate"),
+    Op("add", arity=2, form=INFIX, symbol="+", fwd="x + y", d=("1.0", "1.0"),
+       syntax="x + y", derivative="∂/∂x = 1, ∂/∂y = 1",
+       rule="each child gets the parent's gradient × 1", example="x + y"),
+    Op("mul", arity=2, form=INFIX, symbol="*", fwd="x * y", d=("y", "x"),
+       syntax="x * y", derivative="∂/∂x = y, ∂/∂y = x",
+       rule="each child gets the parent's gradient × the other child's value", example="x * y"),
+    Op("sub", arity=2, form=INFIX, symbol="-", fwd="x - y", d=("1.0", "-1.0"),
+       syntax="x - y", derivative="∂/∂x = 1, ∂/∂y = -1",
+       rule="the left child gets the parent's gradient × 1, the right one × -1",
+       example="x - y"),
+    Op("tanh", arity=1, fwd="tanh(x)", d=("1.0 - ans * ans",),
+       syntax="tanh(x)", derivative="1 - tanh(x)²", rule=_GENERIC, example="tanh(x)"),
+    Op("div", arity=2, form=INFIX, symbol="/", fwd="x / y", d=("1.0 / y", "-ans / y"),
+       syntax="x / y", derivative="∂/∂x = 1/y, ∂/∂y = -x/y²",
+       rule="the numerator gets the parent's gradient × 1/y, the denominator × -x/y²",
        example="x / y", domain=((-3.0, 3.0), (0.5, 3.0))),
-    Op("exp", arity=1, fwd="exp(x)", vjp=("g * ans",), example="exp(x)"),
-    Op("log", arity=1, fwd="log(x)", vjp=("g / x",), example="log(x)", domain=((0.1, 5.0),)),
-    # x ^ p, constant exponent: only the base gets a gradient, p * x^(p-1) (the lecture's Pow3)
+    Op("exp", arity=1, fwd="exp(x)", d=("ans",),
+       syntax="exp(x)", derivative="exp(x)", rule=_GENERIC, example="exp(x)"),
+    Op("log", arity=1, fwd="log(x)", d=("1.0 / x",),
+       syntax="log(x)", derivative="1/x (natural log; x > 0)", rule=_GENERIC,
+       example="log(x)", domain=((0.1, 5.0),)),
+    # x ^ p, constant exponent: only the base gets a gradient, p * x^(p-1) (the lecture's Pow3);
+    # x^0 is constant, so its derivative is 0 wherever p is 0, x = 0 included
     Op("powc", arity=2, form=INFIX, symbol="^", fwd="x ** y",
-       vjp=("g * (y * x ** (y - 1.0)) if y != 0.0 else 0.0", None),
-       np_fwd="power(x, y)", np_vjp=("power_vjp_x(g, x, y)", None),
+       d=("0.0 if y == 0.0 else y * x ** (y - 1.0)", None),
+       np_fwd="power(x, y)", np_d=("power_d_x(x, y)", None),
+       syntax="x ^ p  (or x ** p; p a constant)", derivative="p·x^(p-1)",
+       rule="the child gets the parent's gradient × p·child^(p-1)",
        example="x ^ 3", domain=((-3.0, 3.0),)),
-    # x ^ y where the exponent depends on an input: also d/dy = x^y ln x (computed only here)
+    # x ^ y where the exponent depends on an input: also ∂/∂y = x^y ln x, which is nan for a
+    # negative base (y -> (-2)^y is not differentiable) and 0 for 0^y with y > 0 (constant 0)
     Op("pow", arity=2, form=INFIX, symbol="^", fwd="x ** y",
-       vjp=("g * (y * x ** (y - 1.0)) if y != 0.0 else 0.0",
-            "g * (ans * log(x)) if ans != 0.0 else 0.0"),
+       d=("0.0 if y == 0.0 else y * x ** (y - 1.0)",
+          "nan if x < 0.0 else 0.0 if x == 0.0 and ans == 0.0 else ans * log(x)"),
        np_fwd="power(x, y)",
-       np_vjp=("power_vjp_x(g, x, y)", "where(ans == 0.0, 0.0, g * (ans * log(x)))"),
+       np_d=("power_d_x(x, y)",
+             "where(x < 0.0, nan, where((x == 0.0) & (ans == 0.0), 0.0, ans * log(x)))"),
+       syntax="x ^ y  (y an expression of the inputs)",
+       derivative="∂/∂x = y·x^(y-1), ∂/∂y = x^y·ln x", rule=_GENERIC,
        example="x ^ y", domain=((0.2, 3.0), (-2.0, 2.0))),
-    Op("neg", arity=1, form=PREFIX, symbol="-", fwd="-x", vjp=("-g",), example="-x"),
-    Op("pos", arity=1, form=PREFIX, symbol="+", fwd="x", vjp=("g",), example="+x"),
-    Op("sigmoid", arity=1, fwd="sigmoid(x)", vjp=("g * (ans * (1.0 - ans))",),
+    Op("neg", arity=1, form=PREFIX, symbol="-", fwd="-x", d=("-1.0",),
+       syntax="-x", derivative="-1", rule="the child gets the parent's gradient × -1",
+       example="-x"),
+    Op("pos", arity=1, form=PREFIX, symbol="+", fwd="x", d=("1.0",),
+       syntax="+x", derivative="1", rule="the child gets the parent's gradient × 1",
+       example="+x"),
+    Op("sigmoid", arity=1, fwd="sigmoid(x)", d=("ans * (1.0 - ans)",),
+       syntax="sigmoid(x)", derivative="σ(x)·(1 - σ(x))", rule=_GENERIC,
        example="sigmoid(x)"),
-    Op("relu", arity=1, fwd="0.0 if x <= 0.0 else x", vjp=("g if x > 0.0 else 0.0",),
-       np_fwd="where(x <= 0.0, 0.0, x)", np_vjp=("where(x > 0.0, g, 0.0)",),
+    Op("relu", arity=1, fwd="0.0 if x <= 0.0 else x",
+       d=("1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan",),
+       np_fwd="where(x <= 0.0, 0.0, x)", np_d=("where(x > 0.0, 1.0, where(x <= 0.0, 0.0, nan))",),
+       syntax="relu(x)", derivative="1 if x > 0, 0 if x ≤ 0 (relu'(0) = 0)",
+       rule="the child gets the parent's gradient × 1 if the child > 0, × 0 if it is ≤ 0",
        example="relu(x)", kink=True),
-    Op("abs", arity=1, fwd="abs(x)", vjp=("(g if x > 0.0 else -g) if x != 0.0 else 0.0",),
-       np_vjp=("g * sign(x)",), example="abs(x)", kink=True),
-    Op("sqrt", arity=1, fwd="sqrt(x)", vjp=("g * 0.5 / ans",), example="sqrt(x)",
-       domain=((0.1, 5.0),)),
-    Op("sin", arity=1, fwd="sin(x)", vjp=("g * cos(x)",), example="sin(x)",
-       domain=((-6.0, 6.0),)),
-    Op("cos", arity=1, fwd="cos(x)", vjp=("-g * sin(x)",), example="cos(x)",
-       domain=((-6.0, 6.0),)),
-    Op("tan", arity=1, fwd="tan(x)", vjp=("g * (1.0 + ans * ans)",), example="tan(x)",
-       domain=((-1.2, 1.2),)),
-    Op("softplus", arity=1, fwd="softplus(x)", vjp=("g * sigmoid(x)",), example="softplus(x)"),
-    # -- array-only rows: forward and vjp are helpers of exprgrad/engines/numpy.py ------------
+    Op("abs", arity=1, fwd="abs(x)",
+       d=("1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else nan",),
+       np_d=("sign(x)",),
+       syntax="abs(x)", derivative="sign(x) (abs'(0) = 0)",
+       rule="the child gets the parent's gradient × sign(child)", example="abs(x)", kink=True),
+    Op("sqrt", arity=1, fwd="sqrt(x)", d=("0.5 / ans",),
+       syntax="sqrt(x)", derivative="1/(2·sqrt(x))", rule=_GENERIC,
+       example="sqrt(x)", domain=((0.1, 5.0),)),
+    Op("sin", arity=1, fwd="sin(x)", d=("cos(x)",),
+       syntax="sin(x)", derivative="cos(x)", rule=_GENERIC,
+       example="sin(x)", domain=((-6.0, 6.0),)),
+    Op("cos", arity=1, fwd="cos(x)", d=("-sin(x)",),
+       syntax="cos(x)", derivative="-sin(x)", rule=_GENERIC,
+       example="cos(x)", domain=((-6.0, 6.0),)),
+    Op("tan", arity=1, fwd="tan(x)", d=("1.0 + ans * ans",),
+       syntax="tan(x)", derivative="1 + tan(x)²", rule=_GENERIC,
+       example="tan(x)", domain=((-1.2, 1.2),)),
+    Op("softplus", arity=1, fwd="softplus(x)", d=("sigmoid(x)",),
+       syntax="softplus(x)", derivative="sigmoid(x)  (softplus(x) = log(1 + exp(x)))",
+       rule=_GENERIC, example="softplus(x)"),
+    # -- array-only rows: forward and contribution are helpers of exprgrad/engines/numpy.py ---
     Op("matmul", arity=2, form=INFIX, symbol="@", array_only=True,
        np_fwd="matmul(x, y)", np_vjp=("matmul_vjp_x(g, x, y)", "matmul_vjp_y(g, x, y)"),
+       syntax="X @ Y  (matrix or vector product)", derivative="∂/∂X: G @ Yᵀ, ∂/∂Y: Xᵀ @ G",
+       rule="X.grad += G @ Yᵀ and Y.grad += Xᵀ @ G (G: the parent's gradient)",
        example="X @ w"),
     Op("sum", arity=2, optional=1, array_only=True,
        np_fwd="reduce_sum(x, y)", np_vjp=("unreduce(g, x, y, False)", None),
+       syntax="sum(x[, axis])", derivative="1 for every element summed",
+       rule="every element of the child gets the parent's gradient (spread back over the "
+       "summed axis)",
        example="sum(X * X, 0)"),
     Op("mean", arity=2, optional=1, array_only=True,
        np_fwd="reduce_mean(x, y)", np_vjp=("unreduce(g, x, y, True)", None),
+       syntax="mean(x[, axis])", derivative="1/n for each of the n elements averaged",
+       rule="every element of the child gets the parent's gradient / n",
        example="mean(exp(X), 1)"),
     Op("transpose", arity=1, array_only=True,
-       np_fwd="transpose(x)", np_vjp=("transpose(g)",), example="transpose(X)"),
+       np_fwd="transpose(x)", np_vjp=("transpose(g)",),
+       syntax="transpose(X)", derivative="the gradient, transposed back",
+       rule="the child gets the parent's gradient, transposed", example="transpose(X)"),
 )  # fmt: skip
+
+def contribution(local: str) -> str:
+    """What a node sends a child, as a template: ``g * (local)`` -- or ``g`` / ``-g`` for a
+    local derivative of 1 / -1, the same IEEE number (``g * 1.0 == g`` for every float, nan and
+    -0.0 included) without the multiplication."""
+    if local == "1.0":
+        return "g"
+    if local == "-1.0":
+        return "-g"
+    return f"g * ({local})"
+
+
+def contributions(op: Op, numpy: bool = False) -> tuple[str | None, str | None]:
+    """A row's contribution templates per input (None: no gradient to that input): ``np_vjp``
+    for array ops, else ``g * (local derivative)`` (the numpy ``np_d`` where ``numpy``)."""
+    if numpy and op.np_vjp is not None:
+        out = list(op.np_vjp)
+    else:
+        local = op.np_d if numpy and op.np_d is not None else op.d
+        out = [None if tpl is None else contribution(tpl) for tpl in local]
+    out = (out + [None, None])[:2]
+    return out[0], out[1]
+
 
 CODE: dict[str, int] = {op.name: i for i, op in enumerate(OPS)}
 VAR = CODE["var"]

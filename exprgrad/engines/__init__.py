@@ -8,7 +8,10 @@ order) and offer the same small interface, used by exprgrad/analysis/ only:
 * ``forward(v, program)``             every op node's value
 * ``backward(v, program, root, need)`` every node's gradient of ``v[root]`` (the lecture's
                                       ``child.grad += parent.grad * d(parent)/d(child)``)
-* ``vjp(code, g, ans, x, y)``         what one op node sends each child (the graph views' edges)
+* ``vjp(code, g, ans, x, y)``         what one op node sends each child, ``g × local`` (the graph
+                                      views' edges)
+* ``local(code, ans, x, y)``          ∂(node)/∂(child) per child (None for an array op such as @,
+                                      whose rule is a matrix product, not a factor)
 * ``output(x)``, ``is_array(x)``, ``copy(x)``, ``all_finite``, ``gave``, ``crossing``: what
   results, warnings and kink flags need to know about a value.
 

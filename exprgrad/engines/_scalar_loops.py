@@ -12,6 +12,7 @@ exp, log, sqrt = math.exp, math.log, math.sqrt
 sin, cos, tan = math.sin, math.cos, math.tan
 tanh, _pow = math.tanh, math.pow
 sigmoid, softplus = ieee.sigmoid, ieee.softplus
+nan, inf = math.nan, math.inf
 
 
 def _unknown(code):
@@ -56,19 +57,19 @@ def _safe_tables():
         lambda g, ans, x, y: (g * y, g * x),  # mul
         lambda g, ans, x, y: (g, -g),  # sub
         lambda g, ans, x, y: (g * (1.0 - ans * ans), None),  # tanh
-        lambda g, ans, x, y: (_div(g, y), _div(-g * ans, y)),  # div
+        lambda g, ans, x, y: (g * _div(1.0, y), g * _div(-ans, y)),  # div
         lambda g, ans, x, y: (g * ans, None),  # exp
-        lambda g, ans, x, y: (_div(g, x), None),  # log
-        lambda g, ans, x, y: (g * (y * _pow(x, y - 1.0)) if y != 0.0 else 0.0, None),  # powc
-        lambda g, ans, x, y: (g * (y * _pow(x, y - 1.0)) if y != 0.0 else 0.0, g * (ans * log(x)) if ans != 0.0 else 0.0),  # pow
+        lambda g, ans, x, y: (g * _div(1.0, x), None),  # log
+        lambda g, ans, x, y: (g * (0.0 if y == 0.0 else y * _pow(x, y - 1.0)), None),  # powc
+        lambda g, ans, x, y: (g * (0.0 if y == 0.0 else y * _pow(x, y - 1.0)), g * (nan if x < 0.0 else 0.0 if x == 0.0 and ans == 0.0 else ans * log(x))),  # pow
         lambda g, ans, x, y: (-g, None),  # neg
         lambda g, ans, x, y: (g, None),  # pos
         lambda g, ans, x, y: (g * (ans * (1.0 - ans)), None),  # sigmoid
-        lambda g, ans, x, y: (g if x > 0.0 else 0.0, None),  # relu
-        lambda g, ans, x, y: ((g if x > 0.0 else -g) if x != 0.0 else 0.0, None),  # abs
-        lambda g, ans, x, y: (_div(g * 0.5, ans), None),  # sqrt
+        lambda g, ans, x, y: (g * (1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan), None),  # relu
+        lambda g, ans, x, y: (g * (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else nan), None),  # abs
+        lambda g, ans, x, y: (g * _div(0.5, ans), None),  # sqrt
         lambda g, ans, x, y: (g * cos(x), None),  # sin
-        lambda g, ans, x, y: (-g * sin(x), None),  # cos
+        lambda g, ans, x, y: (g * -sin(x), None),  # cos
         lambda g, ans, x, y: (g * (1.0 + ans * ans), None),  # tan
         lambda g, ans, x, y: (g * sigmoid(x), None),  # softplus
         None,  # matmul
@@ -76,11 +77,38 @@ def _safe_tables():
         None,  # mean
         None,  # transpose
     ]
-    return fwd, vjp
+    local = [
+        None,  # var
+        None,  # const
+        lambda ans, x, y: (1.0, 1.0),  # add
+        lambda ans, x, y: (y, x),  # mul
+        lambda ans, x, y: (1.0, -1.0),  # sub
+        lambda ans, x, y: (1.0 - ans * ans, None),  # tanh
+        lambda ans, x, y: (_div(1.0, y), _div(-ans, y)),  # div
+        lambda ans, x, y: (ans, None),  # exp
+        lambda ans, x, y: (_div(1.0, x), None),  # log
+        lambda ans, x, y: (0.0 if y == 0.0 else y * _pow(x, y - 1.0), None),  # powc
+        lambda ans, x, y: (0.0 if y == 0.0 else y * _pow(x, y - 1.0), nan if x < 0.0 else 0.0 if x == 0.0 and ans == 0.0 else ans * log(x)),  # pow
+        lambda ans, x, y: (-1.0, None),  # neg
+        lambda ans, x, y: (1.0, None),  # pos
+        lambda ans, x, y: (ans * (1.0 - ans), None),  # sigmoid
+        lambda ans, x, y: (1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan, None),  # relu
+        lambda ans, x, y: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else nan, None),  # abs
+        lambda ans, x, y: (_div(0.5, ans), None),  # sqrt
+        lambda ans, x, y: (cos(x), None),  # sin
+        lambda ans, x, y: (-sin(x), None),  # cos
+        lambda ans, x, y: (1.0 + ans * ans, None),  # tan
+        lambda ans, x, y: (sigmoid(x), None),  # softplus
+        None,  # matmul
+        None,  # sum
+        None,  # mean
+        None,  # transpose
+    ]
+    return fwd, vjp, local
 
 
-_safe_fwd, _safe_vjp = _safe_tables()
-SAFE_FWD, SAFE_VJP = _safe_fwd, _safe_vjp
+_safe_fwd, _safe_vjp, _safe_local = _safe_tables()
+SAFE_FWD, SAFE_VJP, SAFE_LOCAL = _safe_fwd, _safe_vjp, _safe_local
 
 def forward(v, oi, oo, ox, oy):
     it = zip(oi, oo, ox, oy)
@@ -150,19 +178,19 @@ def backward(v, g, oi, oo, ox, oy):
                 elif o == 5:  # tanh
                     g[x] += gi * (1.0 - v[i] * v[i])
                 elif o == 6:  # div
-                    d0 = gi / v[y]
-                    d1 = -gi * v[i] / v[y]
+                    d0 = gi * (1.0 / v[y])
+                    d1 = gi * (-v[i] / v[y])
                     g[x] += d0
                     g[y] += d1
                 elif o == 7:  # exp
                     g[x] += gi * v[i]
                 elif o == 8:  # log
-                    g[x] += gi / v[x]
+                    g[x] += gi * (1.0 / v[x])
                 elif o == 9:  # powc
-                    g[x] += gi * (v[y] * _pow(v[x], v[y] - 1.0)) if v[y] != 0.0 else 0.0
+                    g[x] += gi * (0.0 if v[y] == 0.0 else v[y] * _pow(v[x], v[y] - 1.0))
                 elif o == 10:  # pow
-                    d0 = gi * (v[y] * _pow(v[x], v[y] - 1.0)) if v[y] != 0.0 else 0.0
-                    d1 = gi * (v[i] * log(v[x])) if v[i] != 0.0 else 0.0
+                    d0 = gi * (0.0 if v[y] == 0.0 else v[y] * _pow(v[x], v[y] - 1.0))
+                    d1 = gi * (nan if v[x] < 0.0 else 0.0 if v[x] == 0.0 and v[i] == 0.0 else v[i] * log(v[x]))
                     g[x] += d0
                     g[y] += d1
                 elif o == 11:  # neg
@@ -172,15 +200,15 @@ def backward(v, g, oi, oo, ox, oy):
                 elif o == 13:  # sigmoid
                     g[x] += gi * (v[i] * (1.0 - v[i]))
                 elif o == 14:  # relu
-                    g[x] += gi if v[x] > 0.0 else 0.0
+                    g[x] += gi * (1.0 if v[x] > 0.0 else 0.0 if v[x] <= 0.0 else nan)
                 elif o == 15:  # abs
-                    g[x] += (gi if v[x] > 0.0 else -gi) if v[x] != 0.0 else 0.0
+                    g[x] += gi * (1.0 if v[x] > 0.0 else -1.0 if v[x] < 0.0 else 0.0 if v[x] == 0.0 else nan)
                 elif o == 16:  # sqrt
-                    g[x] += gi * 0.5 / v[i]
+                    g[x] += gi * (0.5 / v[i])
                 elif o == 17:  # sin
                     g[x] += gi * cos(v[x])
                 elif o == 18:  # cos
-                    g[x] += -gi * sin(v[x])
+                    g[x] += gi * -sin(v[x])
                 elif o == 19:  # tan
                     g[x] += gi * (1.0 + v[i] * v[i])
                 elif o == 20:  # softplus

@@ -6,7 +6,7 @@ index, op code, first child, second child. This module turns the templates of ex
 into the source of exprgrad/engines/_scalar_loops.py:
 * ``forward(v, oi, oo, ox, oy)``: one loop over the op nodes in order, ``v[i] = <fwd template>``;
 * ``backward(v, g, oi, oo, ox, oy)``: one loop in reverse topological order running, per node,
-  ``g[child] += <vjp template>`` -- the lecture's
+  ``g[child] += g[node] * <local derivative template>`` -- the lecture's
   ``child.grad += parent.grad * d(parent)/d(child)``, accumulated, so a node used twice sums over
   its parents.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 
-from ..core.ops import OPS, Op
+from ..core.ops import OPS, Op, contributions
 
 #: calls that can raise on some float input
 _RISKY_CALLS = {"exp", "log", "sqrt", "sin", "cos", "tan", "_pow", "_div"}
@@ -111,7 +111,7 @@ def _backward_source() -> str:
         lines.append(f"                {kw} o == {code}:  # {op.name}")
         kw = "elif"
         parts = []
-        for child, tpl in zip("xy", op.vjp):
+        for child, tpl in zip("xy", contributions(op)):
             if tpl is None:
                 continue
             expr, risky = _rewrite(tpl, _FAST_NAMES, safe=False)
@@ -145,24 +145,29 @@ def _backward_source() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _safe_sources() -> tuple[list[str], list[str]]:
-    """Per op code: source of IEEE-safe ``fwd(x, y)`` and ``vjp(g, ans, x, y) -> (dx, dy|None)``."""
+def _safe_sources() -> tuple[list[str], list[str], list[str]]:
+    """Per op code: source of IEEE-safe ``fwd(x, y)``, ``vjp(g, ans, x, y) -> (dx, dy|None)``
+    and ``local(ans, x, y) -> (∂/∂x, ∂/∂y|None)``."""
     fwd = ["None"] * len(OPS)
     vjp = ["None"] * len(OPS)
+    local = ["None"] * len(OPS)
+
+    def safe(tpl: str | None) -> str:
+        return "None" if tpl is None else _rewrite(tpl, _SAFE_NAMES, safe=True)[0]
+
     for code, op in scalar_ops():
         assert op.fwd is not None
-        expr, _ = _rewrite(op.fwd, _SAFE_NAMES, safe=True)
-        fwd[code] = f"lambda x, y: {expr}"
-        outs = []
-        for tpl in (tuple(op.vjp) + (None, None))[:2]:
-            outs.append("None" if tpl is None else _rewrite(tpl, _SAFE_NAMES, safe=True)[0])
-        vjp[code] = f"lambda g, ans, x, y: ({outs[0]}, {outs[1]})"
-    return fwd, vjp
+        fwd[code] = f"lambda x, y: {safe(op.fwd)}"
+        cx, cy = contributions(op)
+        vjp[code] = f"lambda g, ans, x, y: ({safe(cx)}, {safe(cy)})"
+        dx, dy = (tuple(op.d) + (None, None))[:2]
+        local[code] = f"lambda ans, x, y: ({safe(dx)}, {safe(dy)})"
+    return fwd, vjp, local
 
 
 def engine_source() -> str:
     """The whole generated module exprgrad/engines/_scalar_loops.py."""
-    fwd, vjp = _safe_sources()
+    fwd, vjp, local = _safe_sources()
     names = [op.name for op in OPS]
     head = [
         '"""Engines layer: the GENERATED scalar loops (tools/gen_engine.py); do not edit.',
@@ -179,6 +184,7 @@ def engine_source() -> str:
         "sin, cos, tan = math.sin, math.cos, math.tan",
         "tanh, _pow = math.tanh, math.pow",
         "sigmoid, softplus = ieee.sigmoid, ieee.softplus",
+        "nan, inf = math.nan, math.inf",
         "",
         "",
         "def _unknown(code):",
@@ -196,6 +202,9 @@ def engine_source() -> str:
     safe += [f"        {src},  # {n}" for src, n in zip(fwd, names)]
     safe += ["    ]", "    vjp = ["]
     safe += [f"        {src},  # {n}" for src, n in zip(vjp, names)]
-    safe += ["    ]", "    return fwd, vjp", "", "", "_safe_fwd, _safe_vjp = _safe_tables()"]
-    safe += ["SAFE_FWD, SAFE_VJP = _safe_fwd, _safe_vjp", "", ""]
+    safe += ["    ]", "    local = ["]
+    safe += [f"        {src},  # {n}" for src, n in zip(local, names)]
+    safe += ["    ]", "    return fwd, vjp, local", "", ""]
+    safe += ["_safe_fwd, _safe_vjp, _safe_local = _safe_tables()"]
+    safe += ["SAFE_FWD, SAFE_VJP, SAFE_LOCAL = _safe_fwd, _safe_vjp, _safe_local", "", ""]
     return "\n".join(head + safe) + _forward_source() + "\n\n" + _backward_source()

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.ops import CODE, CONST, LEAF, OPS
+from ..core.ops import CODE, CONST, LEAF, OPS, contributions
 from ..core.tape import Tape
 from ..errors import ArityError, ExprgradError, ShapeError
 from . import NodeError
@@ -60,23 +60,28 @@ def softplus(x):
 
 
 def power(x, y):
-    """x ** y; a constant exponent 2 is x * x (twice as fast as np.power)."""
-    if np.ndim(y) == 0 and y == 2.0:
-        return x * x
+    """x ** y as C's pow (and the scalar engine's math.pow); a constant exponent 2 is x * x
+    (twice as fast as np.power)."""
+    if np.ndim(y) == 0:
+        if y == 2.0:
+            return x * x
+        if y == 0.5:  # numpy takes sqrt here: C's pow(-0.0, 0.5) is +0, pow(-inf, 0.5) is inf
+            return np.where(x == -np.inf, np.inf, np.sqrt(x)) + 0.0
     return np.power(x, y)
 
 
-def power_vjp_x(g, x, y):
-    """g * y * x^(y-1), and 0 where y == 0 (the scalar rule); no np.where for a constant y."""
+def power_d_x(x, y):
+    """∂(x^y)/∂x = y * x^(y-1), and 0 where y == 0 (the scalar rule); no np.where for a
+    constant y."""
     if np.ndim(y) == 0:
         if y == 0.0:
             return np.float64(0.0)
         if y == 1.0:
-            return g
+            return np.float64(1.0)
         if y == 2.0:
-            return g * (2.0 * x)
-        return g * (y * np.power(x, y - 1.0))
-    return np.where(y == 0.0, 0.0, g * (y * np.power(x, y - 1.0)))
+            return 2.0 * x
+        return y * power(x, y - 1.0)
+    return np.where(y == 0.0, 0.0, y * np.power(x, y - 1.0))
 
 
 def _align(x, y) -> None:
@@ -165,7 +170,9 @@ _NP_NS: dict[str, Any] = {
     "sign": np.sign,
     "_pow": np.power,
     "power": power,
-    "power_vjp_x": power_vjp_x,
+    "power_d_x": power_d_x,
+    "nan": np.nan,
+    "inf": np.inf,
     "matmul": matmul,
     "matmul_vjp_x": matmul_vjp_x,
     "matmul_vjp_y": matmul_vjp_y,
@@ -204,10 +211,12 @@ def _compile(template: str, args: str, where: str):
     return eval(f"lambda {args}: {src}", dict(_NP_NS))  # noqa: S307
 
 
-def _build() -> tuple[list, list]:
-    """Per op code: ``fwd(x, y)`` and a tuple of ``vjp(g, ans, x, y)`` (None: no gradient)."""
+def _build() -> tuple[list, list, list]:
+    """Per op code: ``fwd(x, y)``, a tuple of ``vjp(g, ans, x, y)`` (the contribution to each
+    child; None: no gradient) and, for elementwise ops, a tuple of ``local(ans, x, y)``."""
     fwd: list = [None] * len(OPS)
     vjp: list = [None] * len(OPS)
+    local: list = [None] * len(OPS)
     for code, op in enumerate(OPS):
         if op.form == LEAF:
             continue
@@ -215,26 +224,33 @@ def _build() -> tuple[list, list]:
         if ftpl is None:
             raise RuntimeError(f"ops table: {op.name} has no forward template")
         fwd[code] = _compile(ftpl, "x, y", f"{op.name} forward")
-        tpls = op.np_vjp if op.np_vjp is not None else op.vjp
         fns: list[Any] = []
-        for k, tpl in enumerate((tuple(tpls) + (None, None))[:2]):
-            if tpl is None or k >= op.arity:
-                fns.append(None)
-            else:
-                fns.append(_compile(tpl, "g, ans, x, y", f"{op.name} vjp {k}"))
+        for k, tpl in enumerate(contributions(op, numpy=True)):
+            ok = tpl is not None and k < op.arity
+            fns.append(_compile(tpl, "g, ans, x, y", f"{op.name} vjp {k}") if ok else None)
         vjp[code] = tuple(fns)
-    return fwd, vjp
+        if op.np_vjp is None:
+            tpls = (tuple(op.np_d if op.np_d is not None else op.d) + (None, None))[:2]
+            local[code] = tuple(
+                None if t is None else _compile(t, "ans, x, y", f"{op.name} local {k}")
+                for k, t in enumerate(tpls)
+            )
+    return fwd, vjp, local
 
 
-FWD, VJP = _build()
+FWD, VJP, LOCAL = _build()
 _REDUCERS = (CODE["sum"], CODE["mean"])
 
 
 def unbroadcast(d, shape: tuple[int, ...]):
-    """Sum a gradient contribution back to an input's shape (undo numpy broadcasting)."""
+    """Sum a gradient contribution back to an input's shape (undo numpy broadcasting); one of
+    lower rank (a constant local derivative) is first spread over the shape."""
     ds = np.shape(d)
     if ds == shape:
         return d
+    if len(ds) < len(shape):
+        d = np.broadcast_to(d, np.broadcast_shapes(ds, shape))
+        ds = d.shape
     extra = len(ds) - len(shape)
     if extra > 0:
         d = np.sum(d, axis=tuple(range(extra)))
@@ -327,6 +343,18 @@ class NumpyEngine:
                     prev = g[child]
                     g[child] = d if prev is None else prev + d
         return g
+
+    def local(self, code: int, ans: Any, x: Any, y: Any) -> tuple[Any, Any] | None:
+        """∂(node)/∂(child) per child for an elementwise op (broadcast to the node's shape);
+        None for an array op (@, sum ...), whose rule is a matrix product, not a factor."""
+        rules = LOCAL[code]
+        if rules is None:
+            return None
+        out: list[Any] = []
+        with np.errstate(all="ignore"):
+            for child, rule in ((x, rules[0]), (y, rules[1])):
+                out.append(None if rule is None or child is None else rule(ans, x, y))
+        return out[0], out[1]
 
     def vjp(self, code: int, g: Any, ans: Any, x: Any, y: Any) -> tuple[Any, Any]:
         """The contributions one op node sends its children, each in its child's shape."""

@@ -18,9 +18,11 @@ import math
 from typing import Any
 
 from ..core.tape import Tape
-from ._scalar_loops import SAFE_FWD, SAFE_VJP, backward, forward
+from ._scalar_loops import SAFE_FWD, SAFE_LOCAL, SAFE_VJP, backward, forward
 
-__all__ = ["SAFE_FWD", "SAFE_VJP", "SCALAR", "ScalarEngine", "backward", "forward"]
+__all__ = [
+    "SAFE_FWD", "SAFE_LOCAL", "SAFE_VJP", "SCALAR", "ScalarEngine", "backward", "forward",
+]  # fmt: skip
 
 
 def fmt(x: float) -> str:
@@ -49,10 +51,16 @@ class ScalarEngine:
 
     def backward(self, v: Any, program: Any, root: int, need: Any = None) -> Any:
         """Gradients of ``v[root]`` for every node (``need`` is for engines that can skip)."""
-        g: Any = [0.0] * len(v) if isinstance(v, list) else dict.fromkeys(v, 0.0)
+        # -0.0 is the additive identity of IEEE arithmetic (-0.0 + d == d for every d, -0.0
+        # included): a gradient that gets one contribution is exactly that contribution
+        g: Any = [-0.0] * len(v) if isinstance(v, list) else dict.fromkeys(v, -0.0)
         g[root] = 1.0
         backward(v, g, *program)
         return g
+
+    def local(self, code: int, ans: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        """∂(node)/∂(child) per child (None where a child gets no gradient), IEEE-safe."""
+        return SAFE_LOCAL[code](ans, x, y)
 
     def vjp(self, code: int, g: Any, ans: Any, x: Any, y: Any) -> tuple[Any, Any]:
         """The contributions one op node sends its children, IEEE-safe (for the graph views)."""
