@@ -1,12 +1,16 @@
-"""Test layer: vectors and matrices (issue 4) -- the numpy engine (exprgrad/engines/numpy.py) and
-array values (exprgrad/io/arrays.py) through the public API.
+"""Test layer: engines, io and analysis for vectors and matrices (issue 4) -- the numpy engine
+(exprgrad/engines/numpy.py), array values (exprgrad/io/arrays.py) and the array gradient check
+(exprgrad/analysis/check.py), through the public API.
 
-Every elementwise row of the ops table is checked on arrays automatically (values against the
-scalar engine element by element, gradients against central differences, broadcasting both
-ways); linear regression against its closed form; the 2-layer MLP against central differences
-computed here; ``@``/``sum``/``mean``/``transpose``; shape errors with their exact messages; every
-input format and its errors; the array gradient check (and that it catches a wrong rule); array
-printing; and that scalar work never imports numpy.  Imports: stdlib, pytest, numpy, exprgrad.
+Every elementwise row of the ops table (``SCALAR_ROWS``) is checked on arrays automatically
+(values against the scalar engine element by element, gradients against central differences,
+broadcasting both ways); linear regression against its closed form; the 2-layer MLP against
+central differences computed here; ``@``/``sum``/``mean``/``transpose`` (their rows' own
+automatic test is in test_ops.py); shape errors with their exact messages; every input format and
+its errors; the array gradient check (and that it catches a wrong rule); and that scalar work
+never imports numpy.  How arrays are printed is in test_render.py.
+Imports: stdlib, pytest, numpy, click (one CliRunner test), exprgrad, conftest (``SCALAR_ROWS``,
+``run_python``).
 """
 
 from __future__ import annotations
@@ -15,22 +19,19 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SCALAR_ROWS, run_python
 
 import exprgrad
 from exprgrad.analysis.bindings import convert
 from exprgrad.analysis.check import check
 from exprgrad.cli.args import phrase  # the command line's words for a value error: "--X: ..."
-from exprgrad.core.ops import CODE, OPS
+from exprgrad.core.ops import CODE
 from exprgrad.engines import numpy as np_engine
 from exprgrad.errors import ArityError, BindingError, ExprgradError, InputError, ShapeError
 from exprgrad.io.values import parse_value as load_value
 from exprgrad.render.results import worst_rows
 
 RNG_SEED = 1234
-
-
-def elementwise_rows() -> list:
-    return [op for op in OPS if op.form != "leaf" and not op.array_only]
 
 
 def _domain(op, k: int) -> tuple[float, float]:
@@ -59,7 +60,7 @@ def numeric_grad(expr, bindings: dict, name: str, h: float = 1e-6) -> np.ndarray
     return out
 
 
-# -- every elementwise op, automatically -------------------------------------------------------
+# -- every elementwise op, automatically: the scalar rows of the ops table ----------------------
 
 SHAPES_UNARY = [(), (4,), (3, 4)]
 # (x shape, y shape): broadcasting both ways, scalars both sides, equal shapes
@@ -67,7 +68,7 @@ SHAPES_BINARY = [((3, 1), (4,)), ((4,), (3, 1)), ((), (2, 3)), ((2, 3), ()), ((2
 
 
 def _cases():
-    for op in elementwise_rows():
+    for op in SCALAR_ROWS:
         for shapes in SHAPES_BINARY if op.arity == 2 else [(s,) for s in SHAPES_UNARY]:
             yield pytest.param(op, shapes, id=f"{op.name}-{'-'.join(map(str, shapes))}")
 
@@ -107,7 +108,7 @@ def test_elementwise_op_on_arrays(op, shapes):
 
 def test_every_elementwise_row_is_covered():
     covered = {op.name for op, _ in (c.values for c in _cases())}
-    assert covered == {op.name for op in elementwise_rows()}
+    assert covered == {op.name for op in SCALAR_ROWS}
     assert {"add", "mul", "pow", "powc", "relu", "abs", "sigmoid"} <= covered
 
 
@@ -744,27 +745,10 @@ def test_directional_check_keeps_the_values_too():
     assert all(a is b for a, b in zip(before, p.v))
 
 
-# -- printing ------------------------------------------------------------------------------------
-
-
-def test_format_value():
-    """Arrays in tables: shortest round-trip numbers, summarized with … past 1,000 elements."""
-    from exprgrad.render import numbers as render
-
-    assert render.fmt_value(np.array([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
-    assert render.fmt_value(2.0) == "2"
-    big = np.arange(2000.0)
-    assert render.fmt_value(big) == "[0, 1, 2, …, 1997, 1998, 1999]  (shape (2000,))"
-    full = render.fmt_value(big, full=True)
-    assert "…" not in full and full.count(",") == 1999
-    m = render.fmt_value(np.arange(10000.0).reshape(100, 100) / 7, oneline=False)
-    assert "…" in m and m.endswith("shape (100, 100)") and "0.14285714285714285" in m
-
-
 # -- start-up: scalar work never imports numpy ------------------------------------------------
 
 
-def test_scalar_work_does_not_import_numpy(python_runner):
+def test_scalar_work_does_not_import_numpy():
     code = (
         "import sys, exprgrad\n"
         "r = exprgrad.gradients('(a + b^3) * c', a=7, b=3, c=2)\n"
@@ -772,13 +756,13 @@ def test_scalar_work_does_not_import_numpy(python_runner):
         "exprgrad.check('relu(a) * tanh(b)', a=1, b=2)\n"
         "print('numpy' in sys.modules)\n"
     )
-    assert python_runner(code, 60).stdout.strip() == "False"
+    assert run_python(code, 60).stdout.strip() == "False"
     code_arr = (
         "import sys, exprgrad\n"
         "exprgrad.evaluate('sum(x)', x=[1, 2])\n"
         "print('numpy' in sys.modules)\n"
     )
-    assert python_runner(code_arr, 60).stdout.strip() == "True"  # the check can fail
+    assert run_python(code_arr, 60).stdout.strip() == "True"  # the check can fail
 
 
 def test_errors_are_exprgrad_errors():

@@ -1,10 +1,12 @@
-"""Test layer: expression files and pipes (exprgrad/analysis/statements.py run by
-exprgrad/cli/statements.py, issue 3).
+"""Test layer: analysis and cli -- expression files and pipes (exprgrad/analysis/statements.py run
+by exprgrad/cli/statements.py, issue 3).
 
 Most tests call ``exprgrad.cli.statements.run_cli`` with in-memory streams; a few go through Click's
 CliRunner (``eval -f``), and a few run the installed ``exprgrad`` command in a subprocess
 (streaming: line 1's result is read before line 2 is written; ``| head``; deep and huge input
-through stdin).  Every JSON line is parsed strictly.  Imports: stdlib, pytest, click, exprgrad.
+through stdin; these FAIL instead of skipping when ``EXPRGRAD_REQUIRE_EXE=1``).  Every JSON line
+is parsed strictly.  Imports: stdlib, pytest, click, exprgrad, conftest (``EXE``, ``needs_exe``,
+``REPO``, ``SCALAR_ROWS``, ``strict_loads``).
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import random
 import select
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import EXE, REPO, SCALAR_ROWS, needs_exe, strict_loads
 
 import exprgrad
 from exprgrad.analysis import statements as batch
@@ -33,21 +34,14 @@ from exprgrad.cli.statements import run_cli
 #: what each command does per statement
 STREAMS = {"eval": eval_command.stream(), "check": check_command.stream()}
 
-REPO = Path(exprgrad.__file__).resolve().parent.parent
 LECTURE = REPO / "examples" / "lecture.expr"
-EXE = Path(sys.executable).parent / ("exprgrad.exe" if os.name == "nt" else "exprgrad")
-needs_exe = pytest.mark.skipif(not EXE.exists(), reason=f"exprgrad is not installed at {EXE}")
-
-
-def _no_constant(name: str):
-    raise ValueError(f"non-standard JSON constant {name}")
 
 
 def jsonl(text: str) -> list[dict]:
     """Every line of ``text`` as a strictly parsed JSON object."""
     out = []
     for line in text.splitlines():
-        obj = json.loads(line, parse_constant=_no_constant)
+        obj = strict_loads(line)
         assert isinstance(obj, dict)
         out.append(obj)
     return out
@@ -529,7 +523,7 @@ def test_streaming_each_result_comes_before_the_next_line_is_written():
     try:
         proc.stdin.write(b"a * 2\n")
         proc.stdin.flush()
-        first = json.loads(_readline(proc, 20), parse_constant=_no_constant)
+        first = strict_loads(_readline(proc, 20))
         assert first == {
             "line": 1,
             "expression": "a * 2",
@@ -539,7 +533,7 @@ def test_streaming_each_result_comes_before_the_next_line_is_written():
         }
         proc.stdin.write(b"a + 1\n")
         proc.stdin.flush()
-        second = json.loads(_readline(proc, 20), parse_constant=_no_constant)
+        second = strict_loads(_readline(proc, 20))
         assert second["line"] == 2 and second["value"] == 8
         proc.stdin.close()
         assert proc.wait(20) == 0
@@ -619,9 +613,7 @@ def test_ctrl_c_on_a_pipe_exits_130_without_traceback():
 
 def test_batch_lines_match_the_single_expression_api():
     """The batch's scalar fast path gives what ``Expression.gradients`` gives, for every op."""
-    from exprgrad.core.ops import OPS
-
-    exprs = [op.example for op in OPS if op.example and op.fwd and not op.array_only]
+    exprs = [op.example for op in SCALAR_ROWS]
     exprs += ["log(x - 0.7) * y", "x / (y - y)", "(x + y)^x * relu(y - x) + abs(x - 0.7)"]
     bindings = {"x": 0.7, "y": 1.3}
     for text in exprs:

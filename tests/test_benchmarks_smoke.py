@@ -4,7 +4,7 @@ CI runs ``python -m benchmarks --smoke`` for the numbers; these tests check that
 measure what they claim: the reference tape stays small and agrees with the engine on every
 generated graph, the batch input is valid and distinct, the pty harness gives a real terminal,
 and the runner's exit status depends on crashes only.  Imports: stdlib, pytest, exprgrad,
-benchmarks (from the checkout).
+benchmarks (from the checkout), conftest (``strict_loads``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import types
 from pathlib import Path
 
 import pytest
+from conftest import strict_loads
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -23,15 +24,6 @@ if str(REPO) not in sys.path:
 import exprgrad  # noqa: E402
 from benchmarks import __main__ as runner  # noqa: E402
 from benchmarks import bench_batch, bench_engine, bench_startup  # noqa: E402
-
-
-def _strict(text: str):
-    import json
-
-    def no_constant(name: str):
-        raise ValueError(f"non-standard JSON constant {name}")
-
-    return json.loads(text, parse_constant=no_constant)
 
 
 def test_reference_tape_is_at_most_40_lines():
@@ -94,7 +86,7 @@ def test_pty_harness_gives_a_terminal():
 
 def test_runner_json_smoke_engine(capsys):
     assert runner.main(["--smoke", "--only", "engine", "--json"]) == 0
-    out = _strict(capsys.readouterr().out)
+    out = strict_loads(capsys.readouterr().out)
     assert out["crashed"] == [] and out["smoke"] is True
     names = [r["name"] for r in out["rows"]]
     assert "engine chain forward" in names and "engine mix backward" in names

@@ -1,9 +1,12 @@
-"""Test layer: real runs of the installed ``exprgrad`` console script in subprocesses.
+"""Test layer: cli -- real runs of the installed ``exprgrad`` console script in subprocesses.
 
 The lecture example end to end, strict JSON on a pipe, a reader that closes the pipe early
 (``| head``), Ctrl-C (SIGINT -> exit 130, no traceback), and that a scalar ``--json`` eval and
 ``--help`` import neither numpy nor rich (nor lark).  The command is looked up next to
-sys.executable (skipped when it is not installed there).  Imports: stdlib, pytest.
+sys.executable (``conftest.EXE``): tests that need it skip when it is not installed there, and
+FAIL instead when ``EXPRGRAD_REQUIRE_EXE=1`` (CI sets it) -- tested here too.
+Imports: stdlib, pytest, conftest (``EXE``, ``needs_exe``, ``require_exe``, ``REPO``,
+``strict_loads``).
 """
 
 from __future__ import annotations
@@ -17,18 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import EXE, REPO, REQUIRE_EXE, needs_exe, require_exe, strict_loads
 
-import exprgrad
-
-REPO = Path(exprgrad.__file__).resolve().parent.parent
-EXE = Path(sys.executable).parent / ("exprgrad.exe" if os.name == "nt" else "exprgrad")
 LECTURE = ["eval", "(a + b^3) * c", "--a", "7", "--b", "3", "--c", "2"]
-
-needs_exe = pytest.mark.skipif(not EXE.exists(), reason=f"exprgrad is not installed at {EXE}")
-
-
-def _no_constant(name: str):
-    raise ValueError(f"non-standard JSON constant {name}")
 
 
 def _env() -> dict:
@@ -62,11 +56,11 @@ def test_lecture_example_plain():
 def test_json_on_a_pipe_is_strict():
     p = exprgrad_run("check", "(a + relu(b)) * c", "--a", "7", "--b", "0", "--c", "2", "--json")
     assert p.returncode == 0, p.stderr
-    obj = json.loads(p.stdout, parse_constant=_no_constant)
+    obj = strict_loads(p.stdout)
     assert obj["ok"] is True and obj["checks"][1]["kink"]
     p = exprgrad_run("eval", "log(x)", "--x", "0", "--json")
     assert p.returncode == 0
-    assert json.loads(p.stdout, parse_constant=_no_constant)["value"] == "-inf"
+    assert strict_loads(p.stdout)["value"] == "-inf"
     assert "warning" in p.stderr and "log" in p.stderr
 
 
@@ -268,3 +262,24 @@ def test_non_utf8_terminal_encoding_does_not_crash():
     )
     assert p.returncode == 0, p.stderr
     assert "kink" in p.stdout and "Traceback" not in p.stderr
+
+
+# -- a missing command: skipped locally, a failure where it is required ------------------------
+def test_needs_exe_skips_a_missing_command_or_fails_when_it_is_required(tmp_path, monkeypatch):
+    import conftest
+
+    ran = []
+    test = needs_exe(lambda: ran.append(1))
+    monkeypatch.setattr(conftest, "EXE", tmp_path / "no-exprgrad")
+    monkeypatch.delenv(REQUIRE_EXE, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="is not installed"):
+        test()
+    monkeypatch.setenv(REQUIRE_EXE, "1")
+    with pytest.raises(pytest.fail.Exception, match=f"{REQUIRE_EXE}=1"):
+        test()
+    with pytest.raises(pytest.fail.Exception, match="is not installed"):
+        require_exe(tmp_path / "no-exprgrad")
+    assert ran == []
+    monkeypatch.setattr(conftest, "EXE", Path(sys.executable))  # a file that exists
+    test()
+    assert ran == [1]

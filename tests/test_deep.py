@@ -3,8 +3,8 @@
 Each case runs in a fresh interpreter (``sys.executable -c``) that asserts the recursion limit is
 the default 1000 before and after, so nothing in parsing, graph building, forward, backward,
 ``check`` or error reporting may recurse on the depth of the expression (or raise the limit).
-The child prints one JSON object, parsed strictly.  Imports: stdlib, pytest (exprgrad only in the
-child processes).
+The child prints one JSON object, parsed strictly.  Imports: stdlib, pytest, conftest
+(``run_python``, ``strict_loads``); exprgrad only in the child processes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import run_python, strict_loads
 
 TIMEOUT = 120  # seconds per case: generous, each takes a few seconds
 
@@ -32,18 +33,16 @@ print(json.dumps(out))
 """
 
 
-def run_case(python_runner, strict_json, body: str) -> dict:
+def run_case(body: str) -> dict:
     code = PRELUDE + textwrap.dedent(body) + EPILOGUE
-    proc = python_runner(code, TIMEOUT)
+    proc = run_python(code, TIMEOUT)
     lines = proc.stdout.strip().splitlines()
     assert lines, proc.stderr
-    return strict_json(lines[-1])
+    return strict_loads(lines[-1])
 
 
-def test_100k_nested_parentheses(python_runner, strict_json):
+def test_100k_nested_parentheses():
     out = run_case(
-        python_runner,
-        strict_json,
         """
         n = 100_000
         e = exprgrad.parse("(" * n + "x" + ")" * n)
@@ -61,10 +60,8 @@ def test_100k_nested_parentheses(python_runner, strict_json):
     assert out["ok"] is True
 
 
-def test_100k_negation_chain(python_runner, strict_json):
+def test_100k_negation_chain():
     out = run_case(
-        python_runner,
-        strict_json,
         """
         n = 100_000
         e = exprgrad.parse("-(" * n + "x" + ")" * n)
@@ -82,10 +79,8 @@ def test_100k_negation_chain(python_runner, strict_json):
     assert out["bare"] == 1.0
 
 
-def test_100k_right_associative_power(python_runner, strict_json):
+def test_100k_right_associative_power():
     out = run_case(
-        python_runner,
-        strict_json,
         """
         n = 100_000
         e = exprgrad.parse("x" + "^1" * n)  # x^(1^(1^...)): 100,000 levels, right-associative
@@ -102,10 +97,8 @@ def test_100k_right_associative_power(python_runner, strict_json):
     assert out["var"][2] == pytest.approx(3.0 * 1.0986122886681098, rel=1e-12)
 
 
-def test_million_term_sum(python_runner, strict_json):
+def test_million_term_sum():
     out = run_case(
-        python_runner,
-        strict_json,
         """
         n = 1_000_000
         e = exprgrad.parse(" + ".join(["x"] * n))
@@ -123,10 +116,8 @@ def test_million_term_sum(python_runner, strict_json):
     assert out["distinct"] == [float(sum(i % 7 for i in range(m))), m, 0.0, 6.0, float((m - 1) % 7)]
 
 
-def test_deep_errors_are_reported_without_recursion(python_runner, strict_json):
+def test_deep_errors_are_reported_without_recursion():
     out = run_case(
-        python_runner,
-        strict_json,
         """
         n = 100_000
         errors = []

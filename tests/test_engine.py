@@ -1,11 +1,12 @@
-"""Test layer: the language and the engine through the Python API (issue 2 "Language"/"Engine").
+"""Test layer: engines and analysis -- the language's meaning and the engine through the Python API
+(issue 2 "Language"/"Engine").
 
-Precedence and associativity by value, number and name syntax, built-in ``pi``, syntax errors
-with columns and "did you mean" hints, CRLF/BOM, IEEE float semantics (inf/nan, never an exception
-or a complex number), the local-derivative conventions (constant vs variable exponent, kinks),
-``wrt``, binding errors, ``check()``'s pass rule and kink flags, and the generated engine's
-IEEE-safe fallback for a node that raises mid-tape.
-Imports: stdlib, pytest, exprgrad.
+Precedence and associativity by value, number and name syntax, built-in ``pi``, IEEE float
+semantics (inf/nan, never an exception or a complex number), the local-derivative conventions
+(constant vs variable exponent, kinks), ``wrt``, binding errors, ``check()``'s pass rule and kink
+flags, and the generated engine's IEEE-safe fallback for a node that raises mid-tape.  Syntax
+errors (columns, did-you-mean, arity, CRLF/BOM) are in test_syntax.py.
+Imports: stdlib, pytest, exprgrad, conftest (``error_of``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import time
 import warnings
 
 import pytest
+from conftest import error_of
 
 import exprgrad
-from exprgrad.errors import BindingError, ExprgradError
+from exprgrad.errors import BindingError
 
 inf, nan = math.inf, math.nan
 
@@ -28,12 +30,6 @@ def ev(text: str, **bindings: float) -> float:
 
 def grads(text: str, **bindings: float) -> dict[str, float]:
     return exprgrad.gradients(text, bindings).gradients
-
-
-def error_of(fn, *args, **kw) -> ExprgradError:
-    with pytest.raises(ExprgradError) as info:
-        fn(*args, **kw)
-    return info.value
 
 
 # -- precedence and associativity -----------------------------------------------------------
@@ -124,95 +120,6 @@ def test_there_is_no_euler_constant():
     err = error_of(exprgrad.evaluate, "e + 1")
     assert err.type == "binding" and "e" in err.message
     assert ev("exp(1)") == math.e
-
-
-# -- syntax errors ---------------------------------------------------------------------------
-def test_no_implicit_multiplication():
-    err = error_of(exprgrad.parse, "2a")
-    assert err.type == "syntax"
-    assert err.column == 2
-    assert err.exit_code == 2
-    err = error_of(exprgrad.parse, "(a)(b)")
-    assert err.type == "syntax" and err.column == 4
-    err = error_of(exprgrad.parse, "x (y)")  # a call of the unknown function x
-    assert err.type == "name" and err.column == 1
-    assert "x*(...)" in err.message and "implicit multiplication" in err.message
-
-
-@pytest.mark.parametrize(
-    "text, column, fix",
-    [
-        ("a \u2212 b", 3, "-"),  # minus sign
-        ("a \u00d7 b", 3, "*"),  # multiplication sign
-        ("a \u00b7 b", 3, "*"),  # middle dot
-        ("a\u00b2", 2, "^2"),  # superscript two
-    ],
-)
-def test_lookalike_characters_get_did_you_mean(text, column, fix):
-    err = error_of(exprgrad.parse, text)
-    assert err.type == "syntax"
-    assert err.column == column
-    assert f"did you mean '{fix}'" in err.message
-
-
-@pytest.mark.parametrize(
-    "text, column",
-    [("(a + b", 7), ("a +", 4), ("a + * b", 5), (")", 1), ("", 1), ("a b", 3), ("2..5", 3)],
-)
-def test_syntax_error_columns(text, column):
-    err = error_of(exprgrad.parse, text)
-    assert err.type == "syntax"
-    assert err.column == column
-    assert err.to_json() == {"type": "syntax", "message": err.message, "column": column}
-
-
-def test_syntax_error_message_in_words():
-    err = error_of(exprgrad.parse, "a +")
-    assert "end of input" in err.message
-    assert "NUMBER" not in err.message and "$END" not in err.message
-
-
-def test_crlf_and_bom_accepted():
-    assert ev("a + b\r\n", a=1, b=2) == 3.0
-    assert ev("a +\r\n b", a=1, b=2) == 3.0
-    assert ev("\ufeffa * b", a=2, b=3) == 6.0
-    assert ev("\ufeff(a + b) * c\r\n", a=7, b=3, c=2) == 20.0
-
-
-def test_a_bom_does_not_shift_columns():
-    err = error_of(exprgrad.parse, "\ufeffa + \u00d7")
-    assert err.type == "syntax"
-    assert "did you mean '*'" in err.message
-    assert err.column == 5 == error_of(exprgrad.parse, "a + \u00d7").column
-
-
-# -- function names and arity ----------------------------------------------------------------
-def test_unknown_function_suggests_nearest():
-    err = error_of(exprgrad.parse, "tahn(x)")
-    assert err.type == "name"
-    assert "tahn" in err.message and "did you mean 'tanh'" in err.message
-    assert err.column == 1
-    err = error_of(exprgrad.parse, "1 + sigmod(x)")
-    assert "did you mean 'sigmoid'" in err.message and err.column == 5
-
-
-@pytest.mark.parametrize("text", ["tanh(x, y)", "tanh()", "exp(x, x, x)", "relu()"])
-def test_arity_errors(text):
-    err = error_of(exprgrad.parse, text)
-    assert err.type == "arity"
-    assert err.column == 1
-    assert err.exit_code == 2
-    assert text.split("(")[0] in err.message
-
-
-def test_every_function_is_called_by_name():
-    from exprgrad.core.ops import FUNCTIONS
-
-    for name, op in FUNCTIONS.items():
-        if op.array_only:
-            continue
-        expr = exprgrad.parse(f"{name}(" + ", ".join(["x"] * op.arity) + ")")
-        assert expr.variables == ("x",)
 
 
 # -- IEEE semantics ----------------------------------------------------------------------------
@@ -371,11 +278,6 @@ def test_binding_values():
     assert err.type == "binding" and "abc" in err.message
     err = error_of(exprgrad.evaluate, "x", x=True)
     assert err.type == "binding"
-
-
-def test_statements_are_not_expressions():
-    err = error_of(exprgrad.parse, "y = x + 1")
-    assert err.type == "syntax"
 
 
 # -- check() -------------------------------------------------------------------------------------

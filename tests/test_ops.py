@@ -1,26 +1,33 @@
-"""Test layer: every scalar op of the ops table against central differences, driven by the table.
+"""Test layer: core (the ops table, exprgrad/core/ops.py) -- every row's derivative against
+central differences, driven by the table, on both engines.
 
-For each row of ``exprgrad.core.ops.OPS`` that the scalar engine runs, its ``example`` is parsed
-(the op must appear in the graph) and backprop is compared with a fourth-order central difference
-at 64
-points spread across the row's test ``domain`` (per input), so a new row is covered by adding it.
-Kink ops are skipped within 1e-3 of their kink and tested there for their documented value (0).
-The IEEE-safe fallbacks of the generated engine (``SAFE_FWD``/``SAFE_VJP``) must agree with the fast
-loops wherever the fast loops do not raise.  Plus hand-derived derivatives.
-Imports: stdlib, pytest, exprgrad.
+Scalar rows (``SCALAR_ROWS``, from conftest): each row's ``example`` is parsed (the op must appear
+in the graph) and backprop is compared with a fourth-order central difference at 64 points spread
+across the row's test ``domain`` (per input), so a new row is covered by adding it.  Kink ops are
+skipped within 1e-3 of their kink and tested there for their documented value (0).  The IEEE-safe
+fallbacks of the generated engine (``SAFE_FWD``/``SAFE_VJP``) must agree with the fast loops
+wherever the fast loops do not raise.  Plus hand-derived derivatives.
+
+Array-only rows (``@``, ``sum``, ``mean``, ``transpose``): each row's ``example`` is parsed (the op
+must appear in the graph), its inputs are bound by a fixed shape convention (``ARRAY_SHAPES``), a
+non-scalar output is reduced to a number with a fixed random weighting, and backprop is compared
+with central differences element by element on the numpy engine.  Every row of the table is a
+leaf, a scalar row or an array-only row, and every array-only row must have an example.
+Imports: stdlib, pytest, numpy, exprgrad, conftest (``SCALAR_ROWS``, ``five_point``).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from conftest import SCALAR_ROWS, five_point
 
 import exprgrad
 from exprgrad.core.ops import CODE, FUNCTIONS, OPS
 from exprgrad.engines import scalar as engine
 
-SCALAR_ROWS = [op for op in OPS if op.fwd is not None and not op.array_only and op.form != "leaf"]
 N_POINTS = 64
 STEP = 2e-4  # five-point stencil reaches x +- 4e-4: inside the 1e-3 kink margin
 RTOL, ATOL = 1e-7, 1e-8
@@ -69,7 +76,7 @@ def test_example_builds_the_op(op):
 
 
 @pytest.mark.parametrize("op", SCALAR_ROWS, ids=lambda op: op.name)
-def test_backprop_matches_central_differences(op, fd5):
+def test_backprop_matches_central_differences(op):
     expr = exprgrad.parse(op.example)
     names = expr.variables
     checked = 0
@@ -82,7 +89,7 @@ def test_backprop_matches_central_differences(op, fd5):
         assert math.isfinite(res.value), f"{op.example} at {b}: value {res.value}"
         for name in names:
             h = STEP * max(1.0, abs(b[name]))
-            num = fd5(expr, b, name, h)
+            num = five_point(expr, b, name, h)
             bp = res.gradients[name]
             if not abs(bp - num) <= ATOL + RTOL * abs(num):
                 failures.append(f"d/d{name} at {b}: backprop {bp!r}, numeric {num!r}")
@@ -173,11 +180,9 @@ HAND_DERIVED = [
     ("-x", {"x": 2.0}, {"x": -1.0}),
     ("+x", {"x": 2.0}, {"x": 1.0}),
     ("x * x", {"x": 3.0}, {"x": 6.0}),
+    ("tan(x)", {"x": 0.5}, {"x": 1 / math.cos(0.5) ** 2}),
+    ("softplus(x)", {"x": 0.3}, {"x": 1 / (1 + math.exp(-0.3))}),
 ]
-if "tan" in FUNCTIONS:
-    HAND_DERIVED.append(("tan(x)", {"x": 0.5}, {"x": 1 / math.cos(0.5) ** 2}))
-if "softplus" in FUNCTIONS:
-    HAND_DERIVED.append(("softplus(x)", {"x": 0.3}, {"x": 1 / (1 + math.exp(-0.3))}))
 
 
 @pytest.mark.parametrize("text, bindings, expected", HAND_DERIVED, ids=[t[0] for t in HAND_DERIVED])
@@ -186,3 +191,94 @@ def test_hand_derived(text, bindings, expected):
     assert got.keys() == expected.keys()
     for name, want in expected.items():
         assert got[name] == pytest.approx(want, rel=1e-12, abs=1e-300), name
+
+
+# -- the whole table ------------------------------------------------------------------------------
+ARRAY_ROWS = [op for op in OPS if op.array_only]
+
+
+def test_every_row_is_a_leaf_a_scalar_row_or_an_array_row():
+    """So the two automatic derivative tests (scalar rows, array rows) cover every op."""
+    scalar = {op.name for op in SCALAR_ROWS}
+    kinds = {op.name: (op.form == "leaf", op.name in scalar, op.array_only) for op in OPS}
+    odd = sorted(name for name, k in kinds.items() if sum(k) != 1)
+    assert not odd, f"rows that are not exactly one of leaf / scalar / array-only: {odd}"
+    assert {"matmul", "sum", "mean", "transpose"} <= {op.name for op in ARRAY_ROWS}
+    missing = [op.name for op in ARRAY_ROWS if not op.example]
+    assert not missing, f"array-only rows need an example for the automatic tests: {missing}"
+
+
+# -- array-only rows against central differences, on the numpy engine ---------------------------
+#: The shape convention for the inputs of an array-only row's example: a single upper-case
+#: letter is a 3 x 4 matrix, ``w`` a vector of 4 (so ``X @ w`` fits).  Any other name fails the
+#: test loudly: extend the convention (here) or rename the example's inputs.
+MATRIX_SHAPE = (3, 4)
+VECTOR_SHAPES = {"w": (4,)}
+#: a non-scalar output is reduced to a number as ``sum(_R * (example))``, with ``_R`` a constant
+#: array of the output's shape drawn once from RNG_SEED (so every element's gradient is distinct)
+WEIGHTS = "_R"
+RNG_SEED = 20240611
+ARRAY_STEP = 1e-6  # central differences: x +- h with h = ARRAY_STEP * max(1, |x|)
+ARRAY_RTOL, ARRAY_ATOL = 1e-7, 1e-9
+
+
+def _array_shape(op, name: str) -> tuple[int, ...]:
+    if len(name) == 1 and name.isupper():
+        return MATRIX_SHAPE
+    if name in VECTOR_SHAPES:
+        return VECTOR_SHAPES[name]
+    pytest.fail(
+        f"ops row {op.name!r}: its example {op.example!r} uses {name!r}, which the shape "
+        f"convention of tests/test_ops.py does not cover (a single upper-case letter is a "
+        f"{MATRIX_SHAPE[0]} x {MATRIX_SHAPE[1]} matrix; {sorted(VECTOR_SHAPES)} are vectors)",
+        pytrace=False,
+    )
+
+
+def _central_differences(f: exprgrad.Expression, bindings: dict, name: str) -> np.ndarray:
+    """d f / d name, element by element: (f(x + h) - f(x - h)) / ((x + h) - (x - h))."""
+    x0 = bindings[name]
+    out = np.empty(x0.shape)
+    for idx in np.ndindex(*x0.shape):
+        h = ARRAY_STEP * max(1.0, abs(x0[idx]))
+        xp, xm = x0.copy(), x0.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        fp = f.evaluate({**bindings, name: xp})
+        fm = f.evaluate({**bindings, name: xm})
+        out[idx] = (fp - fm) / (xp[idx] - xm[idx])
+    return out
+
+
+@pytest.mark.parametrize("op", ARRAY_ROWS, ids=lambda op: op.name)
+def test_array_row_backprop_matches_central_differences(op):
+    assert op.example, f"array-only row {op.name!r} needs an example for the automatic tests"
+    inner = exprgrad.parse(op.example)
+    assert CODE[op.name] in inner.tape.code, f"{op.example!r} does not create a {op.name} node"
+    assert inner.variables, f"{op.example!r} has no variable to differentiate"
+    assert WEIGHTS not in inner.variables, f"{op.example!r} uses the weights' name {WEIGHTS}"
+    rng = np.random.default_rng(RNG_SEED)
+    lo, hi = op.domain[0]
+    values = {n: rng.uniform(lo, hi, size=_array_shape(op, n)) for n in inner.variables}
+    out = np.asarray(inner.evaluate(values))
+    assert np.all(np.isfinite(out)), f"{op.example} is not finite at the test point"
+    weights = rng.uniform(0.5, 1.5, size=out.shape)
+    if out.shape:
+        f = exprgrad.parse(f"sum({WEIGHTS} * ({op.example}))")
+        bindings = {**values, WEIGHTS: weights}
+    else:
+        f = exprgrad.parse(f"{WEIGHTS} * ({op.example})")
+        bindings = {**values, WEIGHTS: float(weights)}
+    res = f.gradients(bindings, wrt=list(inner.variables))
+    assert res.value == pytest.approx(float(np.sum(weights * out)), rel=1e-12)
+    assert list(res.gradients) == list(inner.variables)
+    for name in inner.variables:
+        grad = np.asarray(res.gradients[name])
+        assert grad.shape == values[name].shape, (op.example, name)
+        np.testing.assert_allclose(
+            grad,
+            _central_differences(f, bindings, name),
+            rtol=ARRAY_RTOL,
+            atol=ARRAY_ATOL,
+            err_msg=f"{op.name}: d/d{name} of sum({WEIGHTS} * ({op.example}))",
+        )

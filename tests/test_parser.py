@@ -1,13 +1,14 @@
-"""Tests for the syntax layer's parser (exprgrad/syntax/parser.py + generated
-exprgrad/syntax/_tables.py).
+"""Test layer: syntax -- the generated parser itself (exprgrad/syntax/parser.py + generated
+exprgrad/syntax/_tables.py, from tools/gen_parser.py).
 
 Checks: the generated module is current; the run-time parser is equivalent to Lark
 itself (same builder calls, or same error kind/token/expected set) on random valid
-and invalid text; deep nesting and huge inputs need no recursion; precedence.
+and invalid text; deep nesting and huge inputs need no recursion; precedence; the generator on
+other grammars.  The words of syntax errors (columns, carets, did-you-mean) are in test_syntax.py.
 
-May import: exprgrad.syntax.parser, exprgrad.syntax._tables, the standard library, pytest,
-hypothesis; lark and tools/gen_parser.py only where a test needs them (skipped if
-lark is not installed).
+May import: exprgrad.syntax.parser, exprgrad.syntax._tables, exprgrad.syntax.reader, the standard
+library, pytest, hypothesis, lark (a test dependency: the pyproject [test] extra; a missing lark
+fails the import, nothing is skipped) and tools/gen_parser.py where a test needs it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import lark
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -104,7 +106,6 @@ def ours(text):
 
 @pytest.fixture(scope="module")
 def lark_parse():
-    lark = pytest.importorskip("lark")
     grammar = (ROOT / "grammar" / "exprgrad.lark").read_text(encoding="utf-8")
 
     class Adapter:
@@ -160,7 +161,6 @@ def lark_parse():
 @pytest.fixture(scope="module")
 def gen():
     """tools/gen_parser.py as a module (needs lark)."""
-    pytest.importorskip("lark")
     spec = importlib.util.spec_from_file_location("gen_parser", ROOT / "tools" / "gen_parser.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -543,8 +543,6 @@ class AnyRecorder(Recorder):
 def other(gen):
     import types
 
-    import lark
-
     module = types.ModuleType("other_tables")
     exec(
         gen.emit(gen.analyze(lark.Lark(OTHER_GRAMMAR, parser="lalr")), OTHER_GRAMMAR), vars(module)
@@ -654,7 +652,5 @@ GUARDED = {
 
 @pytest.mark.parametrize("name", sorted(GUARDED))
 def test_generator_refuses_what_it_cannot_reproduce(gen, name):
-    import lark
-
     with pytest.raises(gen.GenError):
         gen.analyze(lark.Lark(GUARDED[name], parser="lalr"))

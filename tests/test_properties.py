@@ -1,4 +1,5 @@
-"""Test layer: property tests -- random expressions' backprop gradients match finite differences.
+"""Test layer: core and engines through the public API, by property -- random expressions'
+backprop gradients match finite differences.
 
 The expression strategy is built from the ops table (every scalar row: infix, prefix and called
 ops), so a new op is generated as soon as it has a row.  Inputs whose test domain is narrower than
@@ -7,7 +8,8 @@ base and exponent of a variable power ...), so expressions stay where they are s
 exponents, unary minus and repeated variables (three names drawn with replacement) are included.
 Ill-conditioned draws are discarded with ``assume``: non-finite or huge values, a kink input near
 0, or finite differences that disagree with themselves at steps h and h/2 (decided without looking
-at backprop).  Imports: stdlib, pytest, hypothesis, exprgrad.
+at backprop).  Imports: stdlib, pytest, hypothesis, exprgrad, conftest (``SCALAR_ROWS``,
+``five_point``).
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import SCALAR_ROWS, five_point
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import exprgrad
 from exprgrad.core.ops import CODE, OPS
 
-ROWS = [op for op in OPS if op.fwd is not None and not op.array_only and op.form != "leaf"]
 DEFAULT_DOMAIN = (-3.0, 3.0)
 VARS = ("a", "b", "c")
 CONSTANTS = ("2", "0.5", "3", ".5", "1.5", "1e-1", "2.5E+0", "-1", "pi")
@@ -41,7 +43,7 @@ def _variable_inputs(op) -> int:
     return len(exprgrad.parse(op.example).variables)
 
 
-VARIABLE_INPUTS = {op.name: _variable_inputs(op) for op in ROWS}
+VARIABLE_INPUTS = {op.name: _variable_inputs(op) for op in SCALAR_ROWS}
 
 
 def _domain(op, i: int) -> tuple[float, float]:
@@ -98,7 +100,7 @@ def expressions(draw, depth: int = 3, top=None):
     """(text, has_var): a random expression over a, b, c with ``top`` (or any row) at the root."""
     if top is None and (depth == 0 or draw(st.integers(0, 3)) == 0):
         return draw(leaves)
-    op = top if top is not None else draw(st.sampled_from(ROWS))
+    op = top if top is not None else draw(st.sampled_from(SCALAR_ROWS))
     children = [draw(expressions(max(depth - 1, 0))) for _ in range(op.arity)]
     return _apply(draw, op, children)
 
@@ -106,15 +108,6 @@ def expressions(draw, depth: int = 3, top=None):
 bindings = st.fixed_dictionaries(
     {v: st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False) for v in VARS}
 )
-
-
-def _fd5(expr, b, name, h):
-    x = b[name]
-
-    def f(t):
-        return expr.evaluate({**b, name: x + t})
-
-    return (-f(2 * h) + 8 * f(h) - 8 * f(-h) + f(-2 * h)) / (12 * h)
 
 
 def _assert_gradients_match(text: str, values: dict[str, float]) -> exprgrad.Expression:
@@ -129,8 +122,8 @@ def _assert_gradients_match(text: str, values: dict[str, float]) -> exprgrad.Exp
     assume(all(abs(by_index[n.children[0]].value) > 1e-3 for n in kinks))
     for name in expr.variables:
         h = 1e-4 * max(1.0, abs(b[name]))
-        num = _fd5(expr, b, name, h)
-        num2 = _fd5(expr, b, name, h / 2)
+        num = five_point(expr, b, name, h)
+        num2 = five_point(expr, b, name, h / 2)
         scale = max(1.0, abs(num))
         assume(math.isfinite(num) and abs(num - num2) <= 1e-7 * scale)  # well-conditioned
         bp = res.gradients[name]
@@ -147,7 +140,7 @@ def test_random_expressions(expr_var, values):
     _assert_gradients_match(text, values)
 
 
-@pytest.mark.parametrize("op", ROWS, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", SCALAR_ROWS, ids=lambda op: op.name)
 @settings(
     max_examples=25,
     deadline=None,
@@ -185,7 +178,7 @@ def test_strategy_covers_every_row():
     def collect(expr_var):
         text, _ = expr_var
         kinds = set(exprgrad.parse(text).tape.code)
-        seen.update(op.name for op in ROWS if CODE[op.name] in kinds)
+        seen.update(op.name for op in SCALAR_ROWS if CODE[op.name] in kinds)
 
     collect()
-    assert seen == {op.name for op in ROWS}
+    assert seen == {op.name for op in SCALAR_ROWS}
