@@ -2,7 +2,7 @@
 
 Package root: the public Python API, loaded on first use so that ``exprgrad --help`` and
 ``exprgrad.__version__`` stay cheap.  The layers, top to bottom (an import-linter contract in
-.importlinter checks that imports only go down):
+pyproject.toml checks that imports only go down; docs/architecture.md):
 
     cli -> render -> analysis -> engines | syntax -> core | io -> errors
 

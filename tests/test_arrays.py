@@ -19,7 +19,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import SCALAR_ROWS, run_python
+from conftest import SCALAR_ROWS, run_python, strict_loads
 
 import exprgrad
 from exprgrad.analysis.bindings import convert
@@ -597,7 +597,7 @@ def test_array_warnings_for_literals_only_in_the_lines_cone():
         input="a = 1e999\nsum(w)\nsum(w) + 1e999\n",
         prog_name="exprgrad",
     )
-    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    lines = [strict_loads(x) for x in res.stdout.splitlines()]
     assert [x["warnings"] for x in lines] == [
         ["number at column 5 is too large for a float: inf"],
         [],

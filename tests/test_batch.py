@@ -12,7 +12,6 @@ is parsed strictly.  Imports: stdlib, pytest, click, exprgrad, conftest (``EXE``
 from __future__ import annotations
 
 import io
-import json
 import os
 import random
 import select
@@ -601,7 +600,7 @@ def test_ctrl_c_on_a_pipe_exits_130_without_traceback():
     try:
         proc.stdin.write(b"a + 1\n")
         proc.stdin.flush()
-        assert json.loads(_readline(proc, 20))["value"] == 2  # running, waiting for line 2
+        assert strict_loads(_readline(proc, 20))["value"] == 2  # running, waiting for line 2
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
         assert proc.returncode == 130

@@ -204,7 +204,7 @@ def _top(modules: list[str]) -> set[str]:
 def test_scalar_json_eval_imports_neither_numpy_nor_rich():
     got = _modules_after([*LECTURE, "--json"])
     assert got["code"] == 0
-    assert json.loads(got["out"])["value"] == 68.0
+    assert strict_loads(got["out"])["value"] == 68.0
     assert not {"numpy", "rich", "lark"} & _top(got["modules"])
 
 

@@ -92,7 +92,8 @@ _GENERIC = "the child gets the parent's gradient × the derivative above"
 # Order matters only for speed: the generated loops test op codes in this order, so the most
 # frequent ops come first.  Array rows name helpers of exprgrad/engines/numpy.py.
 OPS: tuple[Op, ...] = (
-    Op("var", arity=0, form=LEAF, syntax="a name: x, w, X_1", rule="an input: nothing to propagate"),
+    Op("var", arity=0, form=LEAF, syntax="a name: x, w, X_1",
+       rule="an input: nothing to propagate"),
     Op("const", arity=0, form=LEAF, syntax="a number: 3, 1e-3, pi",
        rule="a constant: nothing to propagate"),
     Op("add", arity=2, form=INFIX, symbol="+", fwd="x + y", d=("1.0", "1.0"),
@@ -192,6 +193,7 @@ OPS: tuple[Op, ...] = (
        syntax="transpose(X)", derivative="the gradient, transposed back",
        rule="the child gets the parent's gradient, transposed", example="transpose(X)"),
 )  # fmt: skip
+
 
 def contribution(local: str) -> str:
     """What a node sends a child, as a template: ``g * (local)`` -- or ``g`` / ``-g`` for a

@@ -226,8 +226,10 @@ def _build() -> tuple[list, list, list]:
         fwd[code] = _compile(ftpl, "x, y", f"{op.name} forward")
         fns: list[Any] = []
         for k, tpl in enumerate(contributions(op, numpy=True)):
-            ok = tpl is not None and k < op.arity
-            fns.append(_compile(tpl, "g, ans, x, y", f"{op.name} vjp {k}") if ok else None)
+            if tpl is None or k >= op.arity:
+                fns.append(None)
+            else:
+                fns.append(_compile(tpl, "g, ans, x, y", f"{op.name} vjp {k}"))
         vjp[code] = tuple(fns)
         if op.np_vjp is None:
             tpls = (tuple(op.np_d if op.np_d is not None else op.d) + (None, None))[:2]
