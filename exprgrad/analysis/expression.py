@@ -55,8 +55,10 @@ class Pass:
         output."""
         if self.g is None:
             return None
-        out = self.engine.output
         tv, v, g = self.expr.tape.vars, self.v, self.g
+        if self.engine.name == "scalar":  # floats: nothing to convert or copy
+            return {name: g[tv[name]] for name in self.wrt}
+        out = self.engine.output
         grads = {}
         seen: set[int] = set()
         for name in self.wrt:
@@ -106,10 +108,11 @@ class Compiled:
     def run(self, values: Mapping[str, Any]) -> Pass:
         """Forward, then backward when the output is a number."""
         expr, engine = self.expr, self.engine
-        v = self.forward(values)
-        g = None
-        if not engine.is_array(v[expr.root]):
-            g = engine.backward(v, self.program, expr.root, self._need)
+        leaves = {n: values[name] for name, n in self._leaves}
+        try:
+            v, g = engine.run(expr.tape, expr.cone, leaves, self.program, expr.root, self._need)
+        except engines.NodeError as err:
+            raise expr.node_error(err) from None
         return Pass(expr, engine, v, g, self.wrt)
 
     def __call__(self, values: Mapping[str, Any]) -> tuple[Any, dict[str, Any] | None]:
@@ -119,15 +122,30 @@ class Compiled:
     def result(self, values: Mapping[str, Any]) -> Result:
         """The pass as a ``Result``, with its warnings (and a note for an array output)."""
         p = self.run(values)
-        out = self.engine.output
+        engine = self.engine
+        if engine.name == "scalar":  # floats: the values and gradients as they are
+            expr, v, g = self.expr, p.v, p.g
+            tv = expr.tape.vars
+            return Result(
+                expr,
+                v[expr.root],
+                {name: g[tv[name]] for name in self.wrt},
+                {name: values[name] for name in expr.variables},
+                nonfinite_warnings(expr, v, engine),
+                None,
+                p,
+            )
+        else:
+            out = engine.output
+            bound = {name: out(values[name]) for name in self.expr.variables}
         return Result(
             self.expr,
             p.value,
             p.gradients,
-            {name: out(values[name]) for name in self.expr.variables},
-            warnings=nonfinite_warnings(self.expr, p.v, self.engine),
-            note=NOT_SCALAR if p.g is None else None,
-            _pass=p,
+            bound,
+            nonfinite_warnings(self.expr, p.v, engine),
+            None if p.g is not None else NOT_SCALAR,
+            p,
         )
 
 

@@ -55,7 +55,8 @@ class Statement:
     (the stream ended early: binary input, a read error).  ``outcome`` is what the action
     returned (a ``Result``, or a ``CheckReport``)."""
 
-    __slots__ = ("line", "text", "name", "role", "value", "outcome", "warnings", "error", "default")
+    __slots__ = ("line", "text", "name", "role", "value", "outcome", "gradients", "note",
+                 "report", "warnings", "error", "default")  # fmt: skip
 
     def __init__(self, line: int | None, text: str, role: str, name: str | None = None) -> None:
         self.line = line
@@ -63,22 +64,13 @@ class Statement:
         self.role = role
         self.name = name
         self.value: Any = None
-        self.outcome: Any = None
+        self.outcome: Any = None  # what the action returned; its parts below, for renderers
+        self.gradients: dict[str, Any] | None = None
+        self.note: str | None = None
+        self.report: CheckReport | None = None
         self.warnings: list = []
         self.error: ExprgradError | None = None
         self.default: Any = None  # an input definition overridden by a binding
-
-    @property
-    def report(self) -> CheckReport | None:
-        return self.outcome if isinstance(self.outcome, CheckReport) else None
-
-    @property
-    def gradients(self) -> dict[str, Any] | None:
-        return None if self.outcome is None else getattr(self.outcome, "gradients", None)
-
-    @property
-    def note(self) -> str | None:
-        return None if self.outcome is None else getattr(self.outcome, "note", None)
 
     @property
     def expression(self) -> Statement:  # renderers read result.expression.text
@@ -286,6 +278,11 @@ class Statements:
         out.outcome = outcome
         out.value = outcome.value
         out.warnings = outcome.warnings
+        if outcome.__class__ is CheckReport:
+            out.report = outcome
+        else:
+            out.gradients = outcome.gradients
+            out.note = outcome.note
         return variables
 
     def _definition(self, line: int, text: str, mark: int, name: str, root: int, k: int):

@@ -80,6 +80,25 @@ class Result(Record):
 
     _fields = ("expression", "value", "gradients", "bindings", "warnings", "note", "_pass")
     _defaults = {"warnings": list, "note": None, "_pass": None}
+
+    def __init__(
+        self,
+        expression: Any,
+        value: Any,
+        gradients: dict[str, Any] | None,
+        bindings: dict[str, Any],
+        warnings: list[Warning_] | None = None,
+        note: str | None = None,
+        _pass: Any = None,
+    ) -> None:  # spelled out: one Result per statement of a file, so it is a hot path
+        self.expression = expression
+        self.value = value
+        self.gradients = gradients
+        self.bindings = bindings
+        self.warnings = [] if warnings is None else warnings
+        self.note = note
+        self._pass = _pass
+
     expression: Any
     value: Any
     gradients: dict[str, Any] | None

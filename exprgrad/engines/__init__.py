@@ -8,6 +8,8 @@ order) and offer the same small interface, used by exprgrad/analysis/ only:
 * ``forward(v, program)``             every op node's value
 * ``backward(v, program, root, need)`` every node's gradient of ``v[root]`` (the lecture's
                                       ``child.grad += parent.grad * d(parent)/d(child)``)
+* ``run(tape, nodes, leaves, program, root, need)`` the three above in one call: (values,
+                                      gradients, or None when the output is an array)
 * ``vjp(code, g, ans, x, y)``         what one op node sends each child, ``g × local`` (the graph
                                       views' edges)
 * ``local(code, ans, x, y)``          ∂(node)/∂(child) per child (None for an array op such as @,
@@ -38,12 +40,16 @@ class NodeError(Exception):
         self.cls = cls
 
 
+_LOADED: dict[bool, Any] = {}
+
+
 def get(arrays: bool) -> Any:
     """The engine for floats (``arrays=False``) or for numpy arrays."""
-    if arrays:
-        from .numpy import NUMPY
-
-        return NUMPY
-    from .scalar import SCALAR
-
-    return SCALAR
+    engine = _LOADED.get(arrays)
+    if engine is None:
+        if arrays:
+            from .numpy import NUMPY as engine
+        else:
+            from .scalar import SCALAR as engine
+        _LOADED[arrays] = engine
+    return engine

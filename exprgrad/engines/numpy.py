@@ -358,6 +358,18 @@ class NumpyEngine:
                 out.append(None if rule is None or child is None else rule(ans, x, y))
         return out[0], out[1]
 
+    def run(
+        self, tape: Tape, nodes: list[int] | None, leaves: dict[int, Any], program: Any, root: int,
+        need: Any = None,
+    ) -> tuple[Any, Any]:  # fmt: skip
+        """``values``, ``forward`` and -- when the output is a number -- ``backward``:
+        (values, gradients or None)."""
+        v = self.values(tape, nodes, leaves)
+        self.forward(v, program)
+        if np.ndim(v[root]) != 0:
+            return v, None
+        return v, self.backward(v, program, root, need)
+
     def vjp(self, code: int, g: Any, ans: Any, x: Any, y: Any) -> tuple[Any, Any]:
         """The contributions one op node sends its children, each in its child's shape."""
         rules = VJP[code]

@@ -62,6 +62,22 @@ class ScalarEngine:
         """∂(node)/∂(child) per child (None where a child gets no gradient), IEEE-safe."""
         return SAFE_LOCAL[code](ans, x, y)
 
+    def run(
+        self, tape: Tape, nodes: list[int] | None, leaves: dict[int, Any], program: Any, root: int,
+        need: Any = None,
+    ) -> tuple[Any, Any]:  # fmt: skip
+        """``values``, ``forward`` and ``backward`` in one call (one statement of a file is
+        lecture-sized: the calls would cost as much as the work): (values, gradients)."""
+        val = tape.val
+        v: Any = list(val) if nodes is None else {n: val[n] for n in nodes}
+        for n, x in leaves.items():
+            v[n] = x
+        forward(v, *program)
+        g: Any = [-0.0] * len(v) if nodes is None else dict.fromkeys(v, -0.0)
+        g[root] = 1.0
+        backward(v, g, *program)
+        return v, g
+
     def vjp(self, code: int, g: Any, ans: Any, x: Any, y: Any) -> tuple[Any, Any]:
         """The contributions one op node sends its children, IEEE-safe (for the graph views)."""
         return SAFE_VJP[code](g, ans, x, y)

@@ -226,7 +226,7 @@ class Writer:
         else:
             for w in r.warnings:
                 self.message(f"{self.filename}:{r.line}: warning: {w.message}")
-            if r.note and self.mode == "tsv":  # JSON has "note", a terminal row shows it
+            if self.mode == "tsv" and r.note:  # JSON has "note", a terminal row shows it
                 self.message(f"{self.filename}:{r.line}: note: {r.note}")
         if self.progress is not None and self.tty:  # stdout shares the terminal
             self.progress.clear()
