@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.results import NOT_SCALAR, CheckReport, CheckRow
 from ..errors import ShapeError
-from .nonfinite import kink, kink_inputs, nonfinite_warnings
+from .nonfinite import kink, kink_nodes, kink_value, nonfinite_warnings
 
 if TYPE_CHECKING:  # pragma: no cover
     from .expression import Compiled
@@ -62,13 +62,13 @@ def sub_program(compiled: Compiled, var_node: int) -> tuple[list, list, list, li
 class _Perturb:
     """f at a moved input, evaluated in place: the input's slot and the sub-program's outputs
     are written into the base pass and put back afterwards (ops build new values, they never
-    write into their operands).  Returns (f, copies of the kink inputs on the path)."""
+    write into their operands).  Returns (f, the kink quantities of the kinks on the path)."""
 
     def __init__(self, compiled: Compiled, base: Any, node: int, prog: Any):
         self.engine = compiled.engine
         self.base, self.node, self.prog = base, node, prog
         self.root = compiled.expr.root
-        self.kink_in = kink_inputs(prog)
+        self.kinks = kink_nodes(prog)
         self.written = (node, *prog[0])
 
     def __call__(self, xv: Any) -> tuple[float, dict]:
@@ -77,8 +77,8 @@ class _Perturb:
         try:
             base[self.node] = xv
             engine.forward(base, self.prog)
-            # copies: a value may be a view of xv, which the caller moves next
-            kinks = {x: engine.copy(base[x]) for x in self.kink_in}
+            # computed now: the inputs may be views of xv, which the caller moves next
+            kinks = {i: kink_value(engine, base, k) for i, k in self.kinks}
             return float(base[self.root]), kinks
         finally:
             for n, val in zip(self.written, saved):

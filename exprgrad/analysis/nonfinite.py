@@ -53,20 +53,25 @@ def nonfinite_warnings(expr: Expression, v: Any, engine: Any, limit: int = 3) ->
     return out
 
 
-def kink_inputs(program: Any) -> list[int]:
-    """The nodes feeding a relu/abs in ``program`` (what ``kink`` looks at)."""
-    return sorted({x for _, o, x, _ in zip(*program) if OPS[o].kink})
+def kink_nodes(program: Any) -> list[tuple[int, tuple[int, int, int]]]:
+    """The kink ops of ``program`` (relu, abs ...) as (node, (op code, child, child))."""
+    return [(i, (o, x, y)) for i, o, x, y in zip(*program) if OPS[o].kink is not None]
+
+
+def kink_value(engine: Any, v: Any, kink: tuple[int, int, int]) -> Any:
+    """The quantity whose zero is the kink (relu: its input), at the values ``v``."""
+    o, x, y = kink
+    return engine.kink_value(o, v[x], v[y] if y >= 0 else None)
 
 
 def kink(expr: Expression, program: Any, base: Any, vp: dict, vm: dict, engine: Any) -> str | None:
-    """Why a check row is excused: a relu/abs of ``program`` (the nodes a perturbation moves)
-    whose input is 0 at the point (``base``) or changes sign between x - h and x + h (``vp``,
-    ``vm``: the kink inputs' values there).  None if there is none."""
-    for i, o, x, _ in zip(*program):
-        if not OPS[o].kink:
-            continue
-        b = base[x]
-        crossed = engine.crossing(b, vp[x], vm[x])
+    """Why a check row is excused: a kink op of ``program`` (the nodes a perturbation moves)
+    whose kink quantity (relu: its input) is 0 at the point (``base``) or changes sign between
+    x - h and x + h (``vp``, ``vm``: the quantities there, by kink node).  None if none is."""
+    for i, k in kink_nodes(program):
+        o = k[0]
+        b = kink_value(engine, base, k)
+        crossed = engine.crossing(b, vp[i], vm[i])
         if crossed is None:
             continue
         zero, index = crossed

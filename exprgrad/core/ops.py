@@ -5,7 +5,10 @@ Each row holds the op's name, arity and how it is written; its scalar forward ru
 per input, its local derivative ``d`` = ∂(op)/∂(input) (HIPS autograd's ``defvjp`` is the model);
 what people read (``syntax``, ``derivative``, and ``rule``, the lecture's words for what the op
 sends its children); and what tests need: an ``example`` expression and the valid input range
-``domain``.  Rules are Python expression *templates* over ``ans`` (the op's own output, so
+``domain``; where it is not smooth: ``kink`` (not differentiable where that template is 0: relu's
+"x") and ``edge`` (a pole or the edge of its domain where that template is 0: log's "x", div's
+"y"), which the gradient check reads to excuse a row or to choose its step.  Rules are Python
+expression *templates* over ``ans`` (the op's own output, so
 exp/tanh/sigmoid reuse it), ``x`` and ``y`` (the inputs) -- never user text.
 
 Backprop is the lecture's ``child.grad += parent.grad * d(parent)/d(child)``: every engine sends
@@ -35,7 +38,8 @@ class Op:
     """One row of the ops table (a plain class: dataclasses cost start-up time)."""
 
     __slots__ = (
-        "name", "arity", "fwd", "d", "form", "symbol", "example", "domain", "kink", "optional",
+        "name", "arity", "fwd", "d", "form", "symbol", "example", "domain", "kink", "edge",
+        "optional",
         "np_fwd", "np_d", "np_vjp", "array_only", "syntax", "derivative", "rule",
     )  # fmt: skip
 
@@ -50,7 +54,8 @@ class Op:
         symbol: str | None = None,  # how infix/prefix ops are written
         example: str | None = None,  # an expression exercising this op, for automatic tests
         domain: tuple[tuple[float, float], ...] = ((-3.0, 3.0),),  # test range per input
-        kink: bool = False,  # not differentiable where its input is 0 (relu, abs)
+        kink: str | None = None,  # in x, y: not differentiable where this is 0 (relu: "x")
+        edge: str | None = None,  # in x, y: a pole or the domain's edge where this is 0 (log: "x")
         optional: int = 0,  # how many trailing arguments may be omitted (sum(x[, axis]))
         np_fwd: str | None = None,  # numpy template when the scalar one does not vectorize
         np_d: tuple[str | None, ...] | None = None,  # numpy local derivatives, likewise
@@ -69,6 +74,7 @@ class Op:
         self.example = example
         self.domain = domain
         self.kink = kink
+        self.edge = edge
         self.optional = optional
         self.np_fwd = np_fwd
         self.np_d = np_d
@@ -111,12 +117,12 @@ OPS: tuple[Op, ...] = (
     Op("div", arity=2, form=INFIX, symbol="/", fwd="x / y", d=("1.0 / y", "-ans / y"),
        syntax="x / y", derivative="∂/∂x = 1/y, ∂/∂y = -x/y²",
        rule="the numerator gets the parent's gradient × 1/y, the denominator × -x/y²",
-       example="x / y", domain=((-3.0, 3.0), (0.5, 3.0))),
+       example="x / y", domain=((-3.0, 3.0), (0.5, 3.0)), edge="y"),
     Op("exp", arity=1, fwd="exp(x)", d=("ans",),
        syntax="exp(x)", derivative="exp(x)", rule=_GENERIC, example="exp(x)"),
     Op("log", arity=1, fwd="log(x)", d=("1.0 / x",),
        syntax="log(x)", derivative="1/x (natural log; x > 0)", rule=_GENERIC,
-       example="log(x)", domain=((0.1, 5.0),)),
+       example="log(x)", domain=((0.1, 5.0),), edge="x"),
     # x ^ p, constant exponent: only the base gets a gradient, p * x^(p-1) (the lecture's Pow3);
     # x^0 is constant, so its derivative is 0 wherever p is 0, x = 0 included
     Op("powc", arity=2, form=INFIX, symbol="^", fwd="x ** y",
@@ -135,7 +141,7 @@ OPS: tuple[Op, ...] = (
              "where(x < 0.0, nan, where((x == 0.0) & (ans == 0.0), 0.0, ans * log(x)))"),
        syntax="x ^ y  (y an expression of the inputs)",
        derivative="∂/∂x = y·x^(y-1), ∂/∂y = x^y·ln x", rule=_GENERIC,
-       example="x ^ y", domain=((0.2, 3.0), (-2.0, 2.0))),
+       example="x ^ y", domain=((0.2, 3.0), (-2.0, 2.0)), edge="x"),
     Op("neg", arity=1, form=PREFIX, symbol="-", fwd="-x", d=("-1.0",),
        syntax="-x", derivative="-1", rule="the child gets the parent's gradient × -1",
        example="-x"),
@@ -150,15 +156,15 @@ OPS: tuple[Op, ...] = (
        np_fwd="where(x <= 0.0, 0.0, x)", np_d=("where(x > 0.0, 1.0, where(x <= 0.0, 0.0, nan))",),
        syntax="relu(x)", derivative="1 if x > 0, 0 if x ≤ 0 (relu'(0) = 0)",
        rule="the child gets the parent's gradient × 1 if the child > 0, × 0 if it is ≤ 0",
-       example="relu(x)", kink=True),
+       example="relu(x)", kink="x"),
     Op("abs", arity=1, fwd="abs(x)",
        d=("1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else nan",),
        np_d=("sign(x)",),
        syntax="abs(x)", derivative="sign(x) (abs'(0) = 0)",
-       rule="the child gets the parent's gradient × sign(child)", example="abs(x)", kink=True),
+       rule="the child gets the parent's gradient × sign(child)", example="abs(x)", kink="x"),
     Op("sqrt", arity=1, fwd="sqrt(x)", d=("0.5 / ans",),
        syntax="sqrt(x)", derivative="1/(2·sqrt(x))", rule=_GENERIC,
-       example="sqrt(x)", domain=((0.1, 5.0),)),
+       example="sqrt(x)", domain=((0.1, 5.0),), edge="x"),
     Op("sin", arity=1, fwd="sin(x)", d=("cos(x)",),
        syntax="sin(x)", derivative="cos(x)", rule=_GENERIC,
        example="sin(x)", domain=((-6.0, 6.0),)),
@@ -167,7 +173,7 @@ OPS: tuple[Op, ...] = (
        example="cos(x)", domain=((-6.0, 6.0),)),
     Op("tan", arity=1, fwd="tan(x)", d=("1.0 + ans * ans",),
        syntax="tan(x)", derivative="1 + tan(x)²", rule=_GENERIC,
-       example="tan(x)", domain=((-1.2, 1.2),)),
+       example="tan(x)", domain=((-1.2, 1.2),), edge="cos(x)"),
     Op("softplus", arity=1, fwd="softplus(x)", d=("sigmoid(x)",),
        syntax="softplus(x)", derivative="sigmoid(x)  (softplus(x) = log(1 + exp(x)))",
        rule=_GENERIC, example="softplus(x)"),

@@ -14,8 +14,9 @@ order) and offer the same small interface, used by exprgrad/analysis/ only:
                                       views' edges)
 * ``local(code, ans, x, y)``          ∂(node)/∂(child) per child (None for an array op such as @,
                                       whose rule is a matrix product, not a factor)
-* ``output(x)``, ``is_array(x)``, ``copy(x)``, ``all_finite``, ``gave``, ``crossing``: what
-  results, warnings and kink flags need to know about a value.
+* ``output(x)``, ``is_array(x)``, ``zeros_like(x)``, ``all_finite``, ``gave``, ``crossing``,
+  ``kink_value``, ``edge_value``: what results, warnings, kink flags and the check's steps need
+  to know about a value.
 
 ``get(arrays)`` returns the scalar engine (floats; exprgrad/engines/scalar.py) or the numpy engine
 (float64 arrays; exprgrad/engines/numpy.py, imported only then).  An engine that finds a problem

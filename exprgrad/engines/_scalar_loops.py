@@ -104,11 +104,65 @@ def _safe_tables():
         None,  # mean
         None,  # transpose
     ]
-    return fwd, vjp, local
+    kink = [
+        None,  # var
+        None,  # const
+        None,  # add
+        None,  # mul
+        None,  # sub
+        None,  # tanh
+        None,  # div
+        None,  # exp
+        None,  # log
+        None,  # powc
+        None,  # pow
+        None,  # neg
+        None,  # pos
+        None,  # sigmoid
+        lambda x, y: x,  # relu
+        lambda x, y: x,  # abs
+        None,  # sqrt
+        None,  # sin
+        None,  # cos
+        None,  # tan
+        None,  # softplus
+        None,  # matmul
+        None,  # sum
+        None,  # mean
+        None,  # transpose
+    ]
+    edge = [
+        None,  # var
+        None,  # const
+        None,  # add
+        None,  # mul
+        None,  # sub
+        None,  # tanh
+        lambda x, y: y,  # div
+        None,  # exp
+        lambda x, y: x,  # log
+        None,  # powc
+        lambda x, y: x,  # pow
+        None,  # neg
+        None,  # pos
+        None,  # sigmoid
+        None,  # relu
+        None,  # abs
+        lambda x, y: x,  # sqrt
+        None,  # sin
+        None,  # cos
+        lambda x, y: cos(x),  # tan
+        None,  # softplus
+        None,  # matmul
+        None,  # sum
+        None,  # mean
+        None,  # transpose
+    ]
+    return fwd, vjp, local, kink, edge
 
 
-_safe_fwd, _safe_vjp, _safe_local = _safe_tables()
-SAFE_FWD, SAFE_VJP, SAFE_LOCAL = _safe_fwd, _safe_vjp, _safe_local
+_safe_fwd, _safe_vjp, SAFE_LOCAL, SAFE_KINK, SAFE_EDGE = _safe_tables()
+SAFE_FWD, SAFE_VJP = _safe_fwd, _safe_vjp
 
 def forward(v, oi, oo, ox, oy):
     it = zip(oi, oo, ox, oy)

@@ -145,12 +145,15 @@ def _backward_source() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _safe_sources() -> tuple[list[str], list[str], list[str]]:
-    """Per op code: source of IEEE-safe ``fwd(x, y)``, ``vjp(g, ans, x, y) -> (dx, dy|None)``
-    and ``local(ans, x, y) -> (∂/∂x, ∂/∂y|None)``."""
+def _safe_sources() -> dict[str, list[str]]:
+    """Per op code: source of IEEE-safe ``fwd(x, y)``, ``vjp(g, ans, x, y) -> (dx, dy|None)``,
+    ``local(ans, x, y) -> (∂/∂x, ∂/∂y|None)``, and the ``kink(x, y)`` / ``edge(x, y)``
+    quantities (None where the row has none)."""
     fwd = ["None"] * len(OPS)
     vjp = ["None"] * len(OPS)
     local = ["None"] * len(OPS)
+    kink = ["None"] * len(OPS)
+    edge = ["None"] * len(OPS)
 
     def safe(tpl: str | None) -> str:
         return "None" if tpl is None else _rewrite(tpl, _SAFE_NAMES, safe=True)[0]
@@ -162,12 +165,16 @@ def _safe_sources() -> tuple[list[str], list[str], list[str]]:
         vjp[code] = f"lambda g, ans, x, y: ({safe(cx)}, {safe(cy)})"
         dx, dy = (tuple(op.d) + (None, None))[:2]
         local[code] = f"lambda ans, x, y: ({safe(dx)}, {safe(dy)})"
-    return fwd, vjp, local
+        if op.kink is not None:
+            kink[code] = f"lambda x, y: {safe(op.kink)}"
+        if op.edge is not None:
+            edge[code] = f"lambda x, y: {safe(op.edge)}"
+    return {"fwd": fwd, "vjp": vjp, "local": local, "kink": kink, "edge": edge}
 
 
 def engine_source() -> str:
     """The whole generated module exprgrad/engines/_scalar_loops.py."""
-    fwd, vjp, local = _safe_sources()
+    tables = _safe_sources()
     names = [op.name for op in OPS]
     head = [
         '"""Engines layer: the GENERATED scalar loops (tools/gen_engine.py); do not edit.',
@@ -199,12 +206,11 @@ def engine_source() -> str:
         "",
         "    fwd = [",
     ]
-    safe += [f"        {src},  # {n}" for src, n in zip(fwd, names)]
-    safe += ["    ]", "    vjp = ["]
-    safe += [f"        {src},  # {n}" for src, n in zip(vjp, names)]
-    safe += ["    ]", "    local = ["]
-    safe += [f"        {src},  # {n}" for src, n in zip(local, names)]
-    safe += ["    ]", "    return fwd, vjp, local", "", ""]
-    safe += ["_safe_fwd, _safe_vjp, _safe_local = _safe_tables()"]
-    safe += ["SAFE_FWD, SAFE_VJP, SAFE_LOCAL = _safe_fwd, _safe_vjp, _safe_local", "", ""]
+    safe += [f"        {src},  # {n}" for src, n in zip(tables["fwd"], names)]
+    for table in ("vjp", "local", "kink", "edge"):
+        safe += ["    ]", f"    {table} = ["]
+        safe += [f"        {src},  # {n}" for src, n in zip(tables[table], names)]
+    safe += ["    ]", "    return fwd, vjp, local, kink, edge", "", ""]
+    safe += ["_safe_fwd, _safe_vjp, SAFE_LOCAL, SAFE_KINK, SAFE_EDGE = _safe_tables()"]
+    safe += ["SAFE_FWD, SAFE_VJP = _safe_fwd, _safe_vjp", "", ""]
     return "\n".join(head + safe) + _forward_source() + "\n\n" + _backward_source()

@@ -211,12 +211,15 @@ def _compile(template: str, args: str, where: str):
     return eval(f"lambda {args}: {src}", dict(_NP_NS))  # noqa: S307
 
 
-def _build() -> tuple[list, list, list]:
+def _build() -> tuple[list, list, list, list, list]:
     """Per op code: ``fwd(x, y)``, a tuple of ``vjp(g, ans, x, y)`` (the contribution to each
-    child; None: no gradient) and, for elementwise ops, a tuple of ``local(ans, x, y)``."""
+    child; None: no gradient), for elementwise ops a tuple of ``local(ans, x, y)``, and the
+    ``kink(x, y)`` / ``edge(x, y)`` quantities where the row has them."""
     fwd: list = [None] * len(OPS)
     vjp: list = [None] * len(OPS)
     local: list = [None] * len(OPS)
+    kink: list = [None] * len(OPS)
+    edge: list = [None] * len(OPS)
     for code, op in enumerate(OPS):
         if op.form == LEAF:
             continue
@@ -237,10 +240,14 @@ def _build() -> tuple[list, list, list]:
                 None if t is None else _compile(t, "ans, x, y", f"{op.name} local {k}")
                 for k, t in enumerate(tpls)
             )
-    return fwd, vjp, local
+        if op.kink is not None:
+            kink[code] = _compile(op.kink, "x, y", f"{op.name} kink")
+        if op.edge is not None:
+            edge[code] = _compile(op.edge, "x, y", f"{op.name} edge")
+    return fwd, vjp, local, kink, edge
 
 
-FWD, VJP, LOCAL = _build()
+FWD, VJP, LOCAL, KINK, EDGE = _build()
 _REDUCERS = (CODE["sum"], CODE["mean"])
 
 
@@ -398,10 +405,23 @@ class NumpyEngine:
     def zeros_like(self, x: Any) -> Any:
         return np.zeros(np.shape(x))
 
-    def copy(self, x: Any) -> Any:
-        return np.array(x, dtype=np.float64)
+    # -- for the non-finite warnings, kink flags and the check's steps --------------------------
+    def kink_value(self, code: int, x: Any, y: Any) -> Any:
+        """The quantity whose zero is the op's kink (relu: its input), or None."""
+        rule = KINK[code]
+        if rule is None:
+            return None
+        with np.errstate(all="ignore"):
+            return np.array(rule(x, y), dtype=np.float64)  # a copy: x may be moved next
 
-    # -- for the non-finite warnings and kink flags (exprgrad/analysis/nonfinite.py) ----------
+    def edge_value(self, code: int, x: Any, y: Any) -> Any:
+        """The quantity whose zero is the op's pole or domain edge (log: its input), or None."""
+        rule = EDGE[code]
+        if rule is None:
+            return None
+        with np.errstate(all="ignore"):
+            return np.array(rule(x, y), dtype=np.float64)  # a copy: x may be moved next
+
     def all_finite(self, v: Any, nodes: list[int]) -> bool:
         isfinite = np.isfinite
         return all(isfinite(v[i]).all() for i in nodes)

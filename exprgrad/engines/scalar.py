@@ -18,7 +18,15 @@ import math
 from typing import Any
 
 from ..core.tape import Tape
-from ._scalar_loops import SAFE_FWD, SAFE_LOCAL, SAFE_VJP, backward, forward
+from ._scalar_loops import (
+    SAFE_EDGE,
+    SAFE_FWD,
+    SAFE_KINK,
+    SAFE_LOCAL,
+    SAFE_VJP,
+    backward,
+    forward,
+)
 
 __all__ = [
     "SAFE_FWD", "SAFE_LOCAL", "SAFE_VJP", "SCALAR", "ScalarEngine", "backward", "forward",
@@ -88,7 +96,17 @@ class ScalarEngine:
     def is_array(self, x: Any) -> bool:
         return False
 
-    # -- for the non-finite warnings and kink flags (exprgrad/analysis/nonfinite.py) ----------
+    # -- for the non-finite warnings, kink flags and the check's steps --------------------------
+    def kink_value(self, code: int, x: Any, y: Any) -> Any:
+        """The quantity whose zero is the op's kink (relu: its input), or None."""
+        rule = SAFE_KINK[code]
+        return None if rule is None else rule(x, y)
+
+    def edge_value(self, code: int, x: Any, y: Any) -> Any:
+        """The quantity whose zero is the op's pole or domain edge (log: its input), or None."""
+        rule = SAFE_EDGE[code]
+        return None if rule is None else rule(x, y)
+
     def all_finite(self, v: Any, nodes: list[int]) -> bool:
         try:
             return math.isfinite(sum(v[i] for i in nodes))
@@ -115,9 +133,6 @@ class ScalarEngine:
 
     def zeros_like(self, x: Any) -> Any:
         return 0.0
-
-    def copy(self, x: Any) -> Any:
-        return x
 
 
 SCALAR = ScalarEngine()
