@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .ticks import linear_ticks, log_ticks, tick_labels
+from .ticks import bulk_range, linear_ticks, log_ticks, tick_labels
 from .ticks import num as _num
 from .ticks import short as _short
 
@@ -146,20 +146,6 @@ def _range(vals: list[float], pad: float, log: bool) -> tuple[float, float]:
     return lo - m, hi + m
 
 
-def _robust(vals: list[float]) -> tuple[float, float] | None:
-    """The bulk's range (5th to 95th percentile, plus a margin) when a few values dwarf it (a
-    pole), else None."""
-    if len(vals) < 20:
-        return None
-    s = sorted(vals)
-    k = len(s) // 20
-    qlo, qhi = s[k], s[-1 - k]
-    if not qhi > qlo or (s[-1] - s[0]) <= 4.0 * (qhi - qlo):
-        return None
-    m = 0.25 * (qhi - qlo)
-    return max(s[0], qlo - m), min(s[-1], qhi + m)
-
-
 def _thin(px: list[float], py: list[float]) -> tuple[list[float], list[float]]:
     """First, min, max and last point of each pixel column (in order): the same picture."""
     out_x: list[float] = []
@@ -254,7 +240,7 @@ def line_chart_svg(
     xs = [a for tx, ty, _ in data for a, b in zip(tx, ty) if a == a and b == b]
     ys = [b for tx, ty, _ in data for a, b in zip(tx, ty) if a == a and b == b]
     x0, x1 = _axis_range(x_range, x_log, 0.0, xs)
-    clipped = _robust(ys) if y_range is None and robust_y else None
+    clipped = bulk_range(ys) if y_range is None and robust_y else None
     y0, y1 = clipped or _axis_range(y_range, y_log, 0.04, ys)
     xt, xl, xm = _ticks(x0, x1, x_log, max(3, (width - 120) // 110))
     yt, yl, ym = _ticks(y0, y1, y_log, max(3, (height - 120) // 55))
@@ -351,7 +337,7 @@ def _axis(w, fr: _Frame, which: str, log: bool, ticks, labels, minor, title: str
     )
     B, L = fr.top + fr.ph, fr.left
     for t, lab in zip(ticks, labels):
-        v = _num(10.0**t if log else t)
+        v = _num(float(f"{10.0**t:.12g}") if log else t)
         if which == "x":
             p = _px(fr.X(t))
             line = f'x1="{p}" y1="{_px(B)}" x2="{p}" y2="{_px(B + 5)}"'
@@ -485,7 +471,7 @@ def _markers(w, markers, x_log: bool, y_log: bool, fr: _Frame) -> None:
             f'data-kind="{esc(m.kind)}" data-label="{esc(m.label)}">'
             f"<title>{esc(m.label or _num(value))}</title>"
         )
-        text = _fit(m.label, 200, 11) if m.label else ""
+        text = _fit(m.label, 320, 11) if m.label else ""
         style = f'font-size="11" fill="{color}" {_HALO}'
         if along_x:
             p = fr.X(t)

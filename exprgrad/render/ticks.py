@@ -1,4 +1,5 @@
-"""Render layer: axis ticks for charts -- nice steps (1, 2, 5 × 10^k), ticks on linear and log
+"""Render layer: axis ranges and ticks for charts -- the range of the bulk of the values past a
+pole (``bulk_range``), nice steps (1, 2, 5 × 10^k), ticks on linear and log
 axes, and labels with the fewest digits that tell the ticks apart (``0.25``, not
 ``0.25000000000000006``; ``1e6``; powers of ten as ``10⁻³``; a real minus sign).
 
@@ -24,13 +25,12 @@ def short(v: float) -> str:
 
 # -- ticks ---------------------------------------------------------------------------------------
 def nice_step(span: float, target: int = 6) -> float:
-    """A step of 1, 2 or 5 × 10^k giving about ``target`` intervals over ``span``."""
+    """The step of 1, 2 or 5 × 10^k whose number of intervals over ``span`` is nearest
+    ``target`` (a tie goes to the larger step)."""
     raw = span / max(target, 1)
     k = math.floor(math.log10(raw))
-    for m in (1.0, 2.0, 5.0, 10.0):
-        if m * 10.0**k >= raw * 0.999:
-            return m * 10.0**k
-    return 10.0 ** (k + 1)  # pragma: no cover -- the loop always returns
+    steps = [m * 10.0**e for e in (k - 1, k, k + 1) for m in (1.0, 2.0, 5.0)]
+    return min(steps, key=lambda st: (abs(span / st - target), -st))
 
 
 def linear_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
@@ -97,3 +97,17 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str], list[float]
     if len(vals) < 3:
         vals = [v for v in linear_ticks(10.0**lo, 10.0**hi, 4) if v > 0]
     return [math.log10(v) for v in vals], tick_labels(vals), []
+
+
+def bulk_range(vals: list[float]) -> tuple[float, float] | None:
+    """The bulk's range (5th to 95th percentile, plus a margin) when a few values dwarf it (a
+    pole), else None."""
+    if len(vals) < 20:
+        return None
+    s = sorted(vals)
+    k = len(s) // 20
+    qlo, qhi = s[k], s[-1 - k]
+    if not qhi > qlo or (s[-1] - s[0]) <= 4.0 * (qhi - qlo):
+        return None
+    m = 0.25 * (qhi - qlo)
+    return max(s[0], qlo - m), min(s[-1], qhi + m)
