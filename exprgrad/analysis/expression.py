@@ -1,6 +1,7 @@
 """Analysis layer: ``Expression`` -- a parsed graph with one output, and what it can do:
 evaluate, gradients, ``compile`` (the fast repeated gradient that files, checks, fit and plot
-share), ``check`` (exprgrad/analysis/check.py) and per-node data for the views.
+share; ``Compiled.run_grid``: a whole grid of points in one pass), ``check``
+(exprgrad/analysis/check.py) and per-node data for the views.
 
     >>> import exprgrad
     >>> f = exprgrad.parse("(a + b^3) * c")
@@ -111,6 +112,22 @@ class Compiled:
         leaves = {n: values[name] for name, n in self._leaves}
         try:
             v, g = engine.run(expr.tape, expr.cone, leaves, self.program, expr.root, self._need)
+        except engines.NodeError as err:
+            raise expr.node_error(err) from None
+        return Pass(expr, engine, v, g, self.wrt)
+
+    def run_grid(self, values: Mapping[str, Any]) -> Pass:
+        """Forward, then backward from every element of the output at once -- the gradient of
+        sum(output) -- on the numpy engine.  For an elementwise graph over a grid (an input that
+        is a vector of points, the others numbers), each output element depends only on its own
+        point, so each element of that input's gradient is the derivative at its point: one
+        vectorised pass instead of one pass per point (``plot``)."""
+        expr, engine = self.expr, self.engine
+        leaves = {n: values[name] for name, n in self._leaves}
+        try:
+            v = engine.values(expr.tape, expr.cone, leaves)
+            engine.forward(v, self.program)
+            g = engine.backward(v, self.program, expr.root, self._need)
         except engines.NodeError as err:
             raise expr.node_error(err) from None
         return Pass(expr, engine, v, g, self.wrt)

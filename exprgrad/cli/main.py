@@ -29,6 +29,7 @@ _PIPE_CLOSED = False
 COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("exprgrad.cli.eval", "Value of EXPR and its gradients (backprop)."),
     "check": ("exprgrad.cli.check", "Backprop against central differences (gradient check)."),
+    "plot": ("exprgrad.cli.plot", "Plot EXPR and its derivative over a range of one variable."),
 }
 
 
