@@ -183,6 +183,10 @@ def sample(
     if value_breaks.any():  # not across a pole: 1/x's derivative is no max or min
         broken = np.concatenate(([0], np.cumsum(value_breaks)))
         keep = broken[b] == broken[a]
+    for i, (j, k) in enumerate(zip(a, b)):
+        if keep[i] and k == j + 1 and _pole(gradient, int(j), int(k)):
+            keep[i] = False  # |f'| grows toward it from both sides: a pole (log(abs(x)) at 0)
+            value_breaks[j] = gradient_breaks[j] = True
     for j, loc in zip(a[keep], at[keep]):
         up = gradient[j] < 0
         label = f"∂f/∂{name}: − to + (min)" if up else f"∂f/∂{name}: + to − (max)"
@@ -342,6 +346,16 @@ def _crossings(x: Any, q: Any) -> tuple[Any, Any, Any]:
     a, b, at = np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_at)
     order = np.argsort(at, kind="stable")
     return a[order], b[order], at[order]
+
+
+def _pole(g: Any, a: int, b: int) -> bool:
+    """Whether |∂f/∂x| grows steeply toward the interval (a, b) from both sides (by more than
+    1.5× a step): f′ changes sign there through a pole, not at a maximum or minimum."""
+    n = g.shape[0]
+    if a < 1 or b + 1 >= n:
+        return False
+    left, right = abs(g[a]), abs(g[b])
+    return bool(left > 1.5 * abs(g[a - 1]) and right > 1.5 * abs(g[b + 1]))
 
 
 def _jumps(g: Any, a: int, b: int) -> bool:
