@@ -352,3 +352,40 @@ def test_benchmark_smoke():
     rows = bench_plot.run(smoke=True)
     assert [r["name"] for r in rows][:2] == ["plot smooth f and f′", "plot relu f and f′"]
     assert all(r["ratio"] > 0 for r in rows[:2]) and rows[0]["met"] is None
+
+
+def _readme_plot_examples() -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) for each ``$ exprgrad plot`` line of README's Plot
+    section."""
+    text = (Path(REPO) / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Plot\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    out: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            out.append((line[2:].split("  #", 1)[0].strip(), []))
+        else:
+            out[-1][1].append(line)
+    return out
+
+
+@needs_exe
+def test_readme_plot_examples_run_as_written(tmp_path):
+    (tmp_path / "examples").symlink_to(Path(REPO) / "examples")
+    examples = _readme_plot_examples()
+    assert len(examples) >= 6
+    for command, expected in examples:
+        assert command.startswith("exprgrad plot ")
+        p = subprocess.run(
+            str(EXE) + command[len("exprgrad") :],
+            shell=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=str(tmp_path),
+        )
+        assert p.returncode == 0, (command, p.stderr)
+        if expected:
+            assert p.stdout.splitlines() == expected, command
+    for name in ("tanh.svg", "inverse.svg"):
+        ET.parse(tmp_path / name)

@@ -349,6 +349,7 @@ Examples:
   exprgrad check "(a + b^3) * c" --a 7 --b 3 --c 2
   exprgrad eval "(a + b) * c" --a 7 --b 3 --c 2 --json
   exprgrad eval -f examples/lecture.expr
+  exprgrad plot "(a + relu(b)) * c" --a 7 --b -3:3 --c 2
 
 Exit status: 0 ok, 1 a check failed, 2 bad input, 70 internal error, 130 interrupted.
 """

@@ -83,7 +83,10 @@ def plot_json(s: Any) -> dict[str, Any]:
         "gradient": _json_numbers(s.gradient),
         "range": [float(s.x[0]), float(s.x[-1])],
         "points": int(s.x.shape[0]),
-        "bindings": s.bindings,
+        "bindings": {  # arrays by their shape only: a data set is not repeated
+            k: {"shape": list(v.shape)} if getattr(v, "shape", ()) else v
+            for k, v in s.bindings.items()
+        },
         "marks": [
             {"x": m.x, "kind": m.kind, "label": m.label, "column": m.column} for m in s.marks
         ],
