@@ -200,10 +200,10 @@ def test_a_million_points_are_thinned_but_keep_their_extremes():
     assert g.get("data-points") == "999999" and g.get("data-segments") == "2"
     runs = paths(g)
     assert sum(len(r) for r in runs) < 4 * 720
-    top = min(p[1] for r in runs for p in r)
-    assert top == pytest.approx(float(axis(parse(svg), "y").get("data-max")) and top, abs=1e9)
     ay = axis(parse(svg), "y")
-    assert float(ay.get("data-max")) > 5.0  # the spike sets the range and is drawn
+    assert float(ay.get("data-max")) > 5.0  # the spike sets the range ...
+    top = min(p[1] for r in runs for p in r)  # ... and is drawn: the highest pixel is near the
+    assert top < 70  # top of the plot area (plain sin(40x) peaks at 1, far below 5)
     y0 = float(ay.get("data-min"))
     assert y0 < -1.0
 

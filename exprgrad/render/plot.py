@@ -43,9 +43,11 @@ def _json_numbers(values: Any) -> list[Any]:
 
 
 def _binding_text(name: str, v: Any) -> str:
-    shape = getattr(v, "shape", ())
+    shape: tuple[int, ...] = tuple(getattr(v, "shape", ()))
+    if len(shape) == 1:
+        return f"{name}: array of {shape[0]}"
     if shape:
-        return f"{name}: array {'×'.join(str(k) for k in shape)}"
+        return f"{name}: {'×'.join(str(k) for k in shape)} array"
     return f"{name} = {fmt_value(v)}"
 
 
