@@ -143,11 +143,15 @@ def gradient_warnings(expr: Expression, p: Any, limit: int = 3) -> list[Warning_
             what = engine.gave(d, gi, None, False) or "inf or nan"
             count += 1
             if len(out) < limit:
-                to = _operand(expr, child) if child in tv.values() else "its input"
+                named = child in tv.values()
+                to = _operand(expr, child) if named else "its input"
+                at = ""
+                if not engine.is_array(v[child]):
+                    at = f" at {to if named else 'input'} = {_fmt(v[child])}"
                 out.append(
                     Warning_(
-                        f"{expr.where(i)} sent gradient {what} to {to} (its local derivative is "
-                        "not finite there, though every value is)",
+                        f"{expr.where(i)} sent gradient {what} to {to} (its local derivative{at} "
+                        "is not finite)",
                         expr.column(i),
                     )
                 )
