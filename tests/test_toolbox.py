@@ -369,3 +369,15 @@ def test_every_new_function_is_callable_and_documented():
     assert FUNCTIONS["pick"].int_args == (1,)
     err = error_of(exprgrad.parse, "max(x)")
     assert err.type == "arity" and "max() takes 2 arguments, got 1" in err.message
+
+
+def test_the_readme_lists_every_op():
+    """The README's Functions table names every row of the ops table as it is written."""
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Functions", 1)[1].split("\n## ", 1)[0]
+    missing = [
+        op.name for op in OPS if op.form != "leaf" and f"`{op.syntax.split('  ')[0]}`" not in table
+    ]
+    assert not missing, f"add these ops to the README's Functions table: {missing}"
