@@ -239,19 +239,21 @@ class Expression:
     def integer_uses(self) -> dict[str, int]:
         """Integer input name -> the node that uses it as an index or labels (its first use)."""
         if self._ints is None:
-            ints: dict[str, int] = {}
             prog = self.program
-            if not INT_ARG_CODES.isdisjoint(prog[1]):
-                tape = self.tape
-                code = tape.code
-                names = {n: k for k, n in tape.vars.items()}
-                for i, o, x, y in zip(*prog):
-                    if o not in INT_ARG_CODES:
-                        continue
-                    for k in OPS[o].int_args:
-                        for n in tape.cone((x, y)[k]):
-                            if code[n] == VAR and names[n] not in ints:
-                                ints[names[n]] = i
+            if not self.is_array or INT_ARG_CODES.isdisjoint(prog[1]):  # index, pick: arrays
+                self._ints = _NO_INTS
+                return _NO_INTS
+            ints: dict[str, int] = {}
+            tape = self.tape
+            code = tape.code
+            names = {n: k for k, n in tape.vars.items()}
+            for i, o, x, y in zip(*prog):
+                if o not in INT_ARG_CODES:
+                    continue
+                for k in OPS[o].int_args:  # every input under an index is an integer input
+                    for n in tape.cone((x, y)[k]):
+                        if code[n] == VAR and names[n] not in ints:
+                            ints[names[n]] = i
             self._ints = {v: ints[v] for v in self.variables if v in ints}
         return self._ints
 
@@ -263,7 +265,7 @@ class Expression:
     @property
     def differentiable(self) -> tuple[str, ...]:
         """The inputs that get a gradient: every variable but the integer inputs."""
-        ints = self.integer_uses
+        ints = self._ints if self._ints is not None else self.integer_uses
         return tuple(v for v in self.variables if v not in ints) if ints else self.variables
 
     def resolve(self, names: Any) -> Expression:
@@ -301,6 +303,8 @@ class Expression:
         return Compiled(self, names, engine)
 
     def _wrt(self, wrt: Any) -> tuple[str, ...]:
+        if wrt is None:  # every differentiable input (the common case: no checks to make)
+            return self.differentiable
         return _bindings.check_wrt(self.variables, wrt, self.differentiable, self.soft_constants)
 
     def _compiled(self, values: Mapping[str, Any], wrt: Any) -> Compiled:
@@ -442,6 +446,9 @@ class Expression:
             )
             for n in span
         ]
+
+
+_NO_INTS: dict[str, int] = {}
 
 
 # -- module-level conveniences ---------------------------------------------------------------

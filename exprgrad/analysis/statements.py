@@ -199,9 +199,10 @@ class Statements:
     def run(self, line: int, text: str) -> Statement:
         """Parse and evaluate one statement (a line without its comment; not blank)."""
         tape = self.tape
-        m = _ARRAY_DEF.match(text)
-        if m is not None:
-            return self._array_input(line, text, m.group(1), m.end())
+        if "[" in text or "@" in text:
+            m = _ARRAY_DEF.match(text)
+            if m is not None:
+                return self._array_input(line, text, m.group(1), m.end())
         mark = len(tape)
         tape.used = []
         tape.soft_used = {}
