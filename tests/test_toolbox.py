@@ -360,6 +360,14 @@ def test_unknown_functions_suggest_what_was_meant(text, words):
     assert "product" not in err.message or text.count(",") == 0
 
 
+def test_a_known_alias_without_parentheses_is_not_a_product():
+    err = error_of(exprgrad.parse, "ln x")
+    assert err.type == "syntax" and err.column == 4
+    assert err.message == "unexpected 'x' after 'ln': did you mean 'log(x)'?"
+    err = error_of(exprgrad.parse, "foo x")  # not a known spelling: still a missing '*'
+    assert "implicit multiplication is not supported (write 'foo*x')" in err.message
+
+
 def test_every_new_function_is_callable_and_documented():
     for name in ("max", "min", "log_sigmoid", "pick", "logsumexp", "softmax", "log_softmax"):
         op = FUNCTIONS[name]
@@ -381,3 +389,14 @@ def test_the_readme_lists_every_op():
         op.name for op in OPS if op.form != "leaf" and f"`{op.syntax.split('  ')[0]}`" not in table
     ]
     assert not missing, f"add these ops to the README's Functions table: {missing}"
+
+
+def test_compiling_with_e_bound_needs_resolve():
+    """A compiled graph that reads e as Euler's number never silently ignores a value for e."""
+    f = exprgrad.parse("e * x")
+    c = f.compile()
+    assert c({"x": 2.0})[0] == 2 * math.e
+    err = error_of(c, {"x": 2.0, "e": 3.0})
+    assert err.type == "binding" and "compile expr.resolve({'e'})" in err.message
+    value, g = f.resolve({"e"}).compile()({"x": 2.0, "e": 3.0})
+    assert (value, g) == (6.0, {"e": 2.0, "x": 3.0})

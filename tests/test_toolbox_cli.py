@@ -277,6 +277,13 @@ def test_an_overflowing_binding_is_warned_about_on_every_line_that_uses_it():
     assert [o["warnings"] for o in objs] == [[warning], [], [], [warning]]
 
 
+def test_a_binding_that_overrides_an_overflowing_default_is_not_warned_about():
+    res = invoke("eval", "--json", "--W", "[1, 2]", input="W = [1e400, 2]\nsum(W)\n")
+    objs = jsonl(res.stdout)
+    assert objs[0]["warnings"] == ["W: 1e400 is too large for a float: inf"]  # its own line
+    assert objs[1]["value"] == 3.0 and objs[1]["warnings"] == []
+
+
 def test_e_in_statement_files():
     # unbound: Euler's number; a definition makes it a variable from there on
     text = "x = 1\ne^x\ne = 2\ne^x\ne * x\n"

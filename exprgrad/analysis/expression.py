@@ -25,11 +25,11 @@ from .. import engines
 from ..core.ops import ARRAY_CODES, INT_ARG_CODES, OPS, VAR
 from ..core.results import NOT_SCALAR, CheckReport, Node, Result
 from ..core.tape import Tape
-from ..errors import ExprgradError, ExprSyntaxError, ShapeError
+from ..errors import BindingError, ExprgradError, ExprSyntaxError, ShapeError
 from ..syntax.reader import column_of, parse_into, strip_text
 from . import bindings as _bindings
 from .bindings import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL
-from .nonfinite import binding_warnings, gradient_warnings, nonfinite_warnings
+from .nonfinite import binding_warnings, csv_vector_notes, gradient_warnings, nonfinite_warnings
 
 
 class Pass:
@@ -90,6 +90,7 @@ class Compiled:
         self._leaves = [(name, tv[name]) for name in expr.variables]
         self._need = expr.needs(wrt) if engine.name == "numpy" else None
         self._ints = expr.integer_uses
+        self._soft = expr.soft_constants  # names read as constants: values must not bind them
         try:
             engine.prepare(tape, self.program)
         except engines.NodeError as err:
@@ -101,6 +102,8 @@ class Compiled:
         expr, engine = self.expr, self.engine
         if self._ints:
             self.check_integers(values)
+        if self._soft:
+            self._check_soft(values)
         v = engine.values(expr.tape, expr.cone, {n: values[name] for name, n in self._leaves})
         try:
             engine.forward(v, self.program)
@@ -113,12 +116,26 @@ class Compiled:
         expr, engine = self.expr, self.engine
         if self._ints:
             self.check_integers(values)
+        if self._soft:
+            self._check_soft(values)
         leaves = {n: values[name] for name, n in self._leaves}
         try:
             v, g = engine.run(expr.tape, expr.cone, leaves, self.program, expr.root, self._need)
         except engines.NodeError as err:
             raise expr.node_error(err, values) from None
         return Pass(expr, engine, v, g, self.wrt)
+
+    def _check_soft(self, values: Mapping[str, Any]) -> None:
+        """A value for ``e`` where this graph reads ``e`` as Euler's number would be ignored:
+        refuse it (compile ``expr.resolve(names)`` instead)."""
+        for name in self._soft:
+            if name in values:
+                raise BindingError(
+                    f"{name} is given a value, but this compiled expression reads {name} as "
+                    f"Euler's number: compile expr.resolve({{{name!r}}}) to make it a variable",
+                    name=name,
+                    reason="soft constant",
+                )
 
     def check_integers(self, values: Mapping[str, Any]) -> None:
         """The integer inputs (an index, labels) hold whole numbers: a ``BindingError`` at the
@@ -398,30 +415,8 @@ class Expression:
         node = err.node
         message = f"{self.where(node)}: {err.message}"
         if values and err.cls is ShapeError:
-            message += self._csv_vectors(node, values)
+            message += csv_vector_notes(self, node, values)
         return err.cls(message, self.column(node), text=self.tape.text_of(node)[1])
-
-    def _csv_vectors(self, node: int, values: Mapping[str, Any]) -> str:
-        """``; y was read from y.csv as a vector of 40 (...)`` for the inputs under ``node``."""
-        tape = self.tape
-        under = [n for n in tape.cone(node) if tape.code[n] == VAR]
-        names = {n: k for k, n in tape.vars.items()}
-        notes = []
-        for n in under:
-            name = names.get(n)
-            value = values.get(name) if name is not None else None
-            if value is None or value.__class__ is float:
-                continue
-            from ..io.arrays import csv_vector
-
-            origin = csv_vector(value)
-            if origin is not None:
-                path, kind = origin
-                notes.append(
-                    f"; {name} was read from {path} as a vector of {value.shape[0]} (a one-{kind} "
-                    f"CSV file gives a vector, shape ({value.shape[0]},))"
-                )
-        return "".join(notes)
 
     def nodes(self, p: Pass | None) -> list[Node]:
         """Every node reached from the output, in topological order (inputs first), with its

@@ -8,12 +8,13 @@ says what a value holds (``all_finite``, ``gave``, ``crossing``); the words are 
   along are not repeated; at most ``limit`` are listed, then a count.  An elementwise op that
   broadcasts a vector ``(n,)`` against a column ``(n, 1)`` into an ``(n, n)`` matrix (``X @ w - y``
   with y a column: the classic silent regression bug).  ``gradient_warnings``: a gradient that is
-  inf or nan although every value is finite, naming the node that sent it.
+  inf or nan although every value is finite, naming the node that sent it.  A shape error caused
+  by a vector read from a one-column CSV file says so (``csv_vector_notes``).
 * Kinks: an op with a ``kink`` template (relu, abs: its input; max, min: x - y) on the perturbed
   path whose kink quantity is 0 at the point, or changes sign within ±h, where central
   differences average both sides of a corner.
 
-Imports: exprgrad.core, exprgrad.analysis (types only).
+Imports: exprgrad.core, exprgrad.analysis (types only); exprgrad.io.arrays on a shape error.
 """
 
 from __future__ import annotations
@@ -113,6 +114,29 @@ def _operand(expr: Expression, n: int) -> str:
     if tape.code[n] == VAR:
         return "an input"
     return f"the result of {expr.where(n)}"
+
+
+def csv_vector_notes(expr: Expression, node: int, values: Any) -> str:
+    """For a shape error at ``node``: ``; y was read from y.csv as a vector of 40 (...)`` for
+    each input under it that a one-column (one-row) CSV file made a vector."""
+    tape = expr.tape
+    names = {n: k for k, n in tape.vars.items()}
+    notes = []
+    for n in tape.cone(node):
+        value = values.get(names.get(n, ""))
+        if tape.code[n] != VAR or value is None or value.__class__ is float:
+            continue
+        from ..io.arrays import csv_vector  # numpy is loaded: the value is an array
+
+        origin = csv_vector(value)
+        if origin is not None:
+            path, kind = origin
+            k = value.shape[0]
+            notes.append(
+                f"; {names[n]} was read from {path} as a vector of {k} (a one-{kind} CSV file "
+                f"gives a vector, shape ({k},))"
+            )
+    return "".join(notes)
 
 
 def gradient_warnings(expr: Expression, p: Any, limit: int = 3) -> list[Warning_]:

@@ -309,14 +309,10 @@ class Statements:
         arrays = not all(x.__class__ is float for x in values.values())
         outcome = self.action(expr.compile(wrt, arrays=arrays), values)
         if self.bound_warnings or self.default_warnings:  # numbers too large for a float
-            extra = [
-                w
-                for v in variables
-                for w in (self.bound_warnings if v in self.bound else self.default_warnings).get(
-                    v, ()
-                )
+            bound, bw, dw = self.bound, self.bound_warnings, self.default_warnings
+            outcome.warnings[:0] = [
+                w for v in variables for w in (bw if v in bound else dw).get(v, ())
             ]
-            outcome.warnings[:0] = extra
         out.outcome = outcome
         out.value = outcome.value
         out.warnings = outcome.warnings

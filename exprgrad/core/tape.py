@@ -220,7 +220,7 @@ class Tape:
         """Mark the replaced nodes dead -- only those of the text being parsed: a node of an
         earlier text (a file's definition) is still reached from its own name."""
         start = self._text_starts[-1] if self._text_starts else 0
-        for n in nodes:
+        for n in sorted(nodes):  # in node order, as truncate expects
             if n >= start:
                 self.dead[n] = None
 

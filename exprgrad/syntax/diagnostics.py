@@ -68,6 +68,9 @@ def _implicit_product(err: Any, text: str | None) -> str | None:
         return f"unexpected '{short(tok)}' after '{prev}': a function call needs parentheses" + (
             f" (write '{prev}({tok})')" if len(tok) <= 40 else ""
         )
+    alias = ALIASES.get(prev) or ALIASES.get(prev.lower())
+    if alias is not None and alias[1] and operand:  # `ln x`: the function is log
+        return f"unexpected '{short(tok)}' after '{prev}': did you mean '{alias[0]}({short(tok)})'?"
     if p.isdigit() or p == "." or p == ")" or ((p.isalnum() or p == "_") and operand):
         msg = f"unexpected '{short(tok)}' after '{short(prev)}': implicit multiplication is not "
         if operand and p != ")" and len(prev) + len(tok) <= 40:
