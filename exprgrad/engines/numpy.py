@@ -425,8 +425,19 @@ class NumpyEngine:
             return np.array(rule(x, y), dtype=np.float64)  # a copy: x may be moved next
 
     def all_finite(self, v: Any, nodes: list[int]) -> bool:
-        isfinite = np.isfinite
-        return all(isfinite(v[i]).all() for i in nodes)
+        """Every value of ``nodes`` finite.  A large array is screened by its sum first (finite
+        only if every element is; a sum that overflows although its elements are finite falls
+        back to the elementwise test): one pass without a temporary boolean array."""
+        isfinite, add = np.isfinite, np.add.reduce
+        for i in nodes:
+            x = v[i]
+            if x.ndim and x.size > 4096:
+                with np.errstate(all="ignore"):
+                    if isfinite(add(x, axis=None)):
+                        continue
+            if not isfinite(x).all():
+                return False
+        return True
 
     def gave(self, vi: Any, vx: Any, vy: Any, elementwise: bool) -> str | None:
         """Where a node made inf/nan: from finite inputs, or a nan from inputs holding none.
