@@ -400,3 +400,23 @@ def test_compiling_with_e_bound_needs_resolve():
     assert err.type == "binding" and "compile expr.resolve({'e'})" in err.message
     value, g = f.resolve({"e"}).compile()({"x": 2.0, "e": 3.0})
     assert (value, g) == (6.0, {"e": 2.0, "x": 3.0})
+
+
+def test_the_numpy_finiteness_screen_is_exact():
+    """all_finite screens large arrays by their sum: every non-finite array is still found, and
+    a finite array whose sum overflows is still finite."""
+    from exprgrad.engines.numpy import NUMPY
+
+    a = np.ones(10_000)
+    assert NUMPY.all_finite({0: a}, [0])
+    for bad in (np.nan, np.inf, -np.inf):
+        b = a.copy()
+        b[7] = bad
+        assert not NUMPY.all_finite({0: b}, [0])
+    c = np.full(10_000, 1.7e308)  # the sum overflows; every element is finite
+    assert NUMPY.all_finite({0: c}, [0])
+    d = np.full(10_000, np.inf)
+    d[::2] = -np.inf  # inf - inf: the sum is nan
+    assert not NUMPY.all_finite({0: d}, [0])
+    e = np.broadcast_to(np.array([1.0, np.nan]), (5_000, 2))  # a broadcast view
+    assert not NUMPY.all_finite({0: e}, [0])
