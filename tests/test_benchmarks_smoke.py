@@ -115,3 +115,14 @@ def test_runner_exit_status_is_1_only_on_a_crash(monkeypatch, capsys):
 def test_render_tolerates_partial_rows():
     text = runner.render([{"name": "x", "custom": 3}, {"name": "y", "ratio": 1.5, "met": True}])
     assert "custom=3" in text and "1.50×" in text and "yes" in text
+
+
+def test_softmax_benchmark_measures_the_right_numbers():
+    """bench_softmax compares equal answers (it asserts them), at both score scales."""
+    from benchmarks import bench_softmax
+
+    for scale in (1.0, 100.0):
+        d = bench_softmax.measure(300, 4, 3, 1, scale)
+        assert d["ratio"] > 0 and d["max_abs_score"] > (100 if scale > 1 else 0)
+    rows = bench_softmax.run(smoke=True)
+    assert [r["goal"] for r in rows] == ["≤ 1.5×", "-"] and all(r["met"] is None for r in rows)

@@ -28,7 +28,7 @@ inf, nan = math.inf, math.nan
 TINY = 5e-324  # the smallest subnormal
 GRID = [0.0, -0.0, TINY, -TINY, 1e-300, -1e-300, 1e300, -1e300, inf, -inf, nan, 0.5, -2.0, 3.0]
 UNARY = [op for op in OPS if op.fwd is not None and not op.array_only and op.arity == 1]
-BINARY = ["x + y", "x - y", "x * y", "x / y", "x ^ y"]
+BINARY = ["x + y", "x - y", "x * y", "x / y", "x ^ y", "max(x, y)", "min(x, y)"]
 POWERS = ["x ^ 0", "x ^ 1", "x ^ 2", "x ^ 3", "x ^ 0.5", "x ^ -0.5", "x ^ 1.5", "x ^ -1", "x ^ -2"]
 
 

@@ -89,7 +89,9 @@ def test_number_literals(text, expected):
 @pytest.mark.parametrize("name", ["e", "d", "x1", "inf", "nan", "E", "_t", "relu_x", "pi2"])
 def test_any_name_is_a_variable(name):
     expr = exprgrad.parse(f"{name} * 2 + 1")
-    assert expr.variables == (name,)
+    # e is Euler's number until something binds it: then it is a variable like any other
+    assert expr.variables == (() if name == "e" else (name,))
+    assert expr.resolve({name}).variables == (name,)
     assert expr.evaluate({name: 3}) == 7.0
     assert expr.gradients({name: 3}).gradients == {name: 2.0}
 
@@ -115,11 +117,17 @@ def test_binding_pi_is_an_error():
     assert err.type == "binding" and "built-in constant" in err.message
 
 
-def test_there_is_no_euler_constant():
-    assert exprgrad.parse("e + 1").variables == ("e",)
-    err = error_of(exprgrad.evaluate, "e + 1")
-    assert err.type == "binding" and "e" in err.message
-    assert ev("exp(1)") == math.e
+def test_e_is_euler_unless_bound():
+    """e is Euler's number where nothing gives it a value; a binding makes it a variable."""
+    assert exprgrad.parse("e + 1").variables == ()
+    assert exprgrad.parse("e + 1").soft_constants == ("e",)
+    assert ev("e + 1") == math.e + 1
+    assert ev("e") == ev("exp(1)") == math.e
+    assert grads("e^x", x=2) == {"x": pytest.approx(math.e**2, rel=1e-15)}
+    assert ev("log(e)") == 1.0
+    # bound: a variable, with its gradient (the lecture names a node e)
+    assert exprgrad.gradients("e^x", e=2, x=3).gradients == {"e": 12.0, "x": 8 * math.log(2)}
+    assert grads("a*b + c*d - e", a=1, b=2, c=3, d=4, e=5)["e"] == -1.0
 
 
 # -- IEEE semantics ----------------------------------------------------------------------------

@@ -4,12 +4,14 @@ central differences, driven by the table, on both engines.
 Scalar rows (``SCALAR_ROWS``, from conftest): each row's ``example`` is parsed (the op must appear
 in the graph) and backprop is compared with a fourth-order central difference at 64 points spread
 across the row's test ``domain`` (per input), so a new row is covered by adding it.  Kink ops are
-skipped within 1e-3 of their kink and tested there for their documented value (0).  The IEEE-safe
-fallbacks of the generated engine (``SAFE_FWD``/``SAFE_VJP``) must agree with the fast loops
-wherever the fast loops do not raise.  Plus hand-derived derivatives.
+skipped within 1e-3 of their kink and tested there for their documented value (relu, abs: 0;
+max, min: ½ to each input).  The IEEE-safe fallbacks of the generated engine
+(``SAFE_FWD``/``SAFE_VJP``) must agree with the fast loops wherever the fast loops do not raise.
+Plus hand-derived derivatives.
 
-Array-only rows (``@``, ``sum``, ``mean``, ``transpose``): each row's ``example`` is parsed (the op
-must appear in the graph), its inputs are bound by a fixed shape convention (``ARRAY_SHAPES``), a
+Array-only rows (``@``, ``sum``, ``mean``, ``transpose``, ``x[k]``, ``pick``, the softmax family):
+each row's ``example`` is parsed (the op must appear in the graph), its inputs are bound by a
+fixed shape convention (``_array_shape``; integer inputs such as ``labels`` to fixed values), a
 non-scalar output is reduced to a number with a fixed random weighting, and backprop is compared
 with central differences element by element on the numpy engine.  Every row of the table is a
 leaf, a scalar row or an array-only row, and every array-only row must have an example.
@@ -53,10 +55,12 @@ def _points(op, names: tuple[str, ...]) -> list[dict[str, float]]:
 
 
 def _kink_input(result: exprgrad.Result, name: str) -> float:
-    """Value of the input of the (first) ``name`` node."""
+    """The (first) ``name`` node's kink quantity (its row's ``kink`` template: relu's input,
+    max's x - y), whose zero is the kink."""
     nodes = {n.index: n for n in result.nodes}
     node = next(n for n in nodes.values() if n.op == name)
-    return nodes[node.children[0]].value
+    args = [nodes[c].value for c in node.children]
+    return engine.SCALAR.kink_value(CODE[name], args[0], args[-1])
 
 
 def test_table_has_scalar_rows_for_the_language():
@@ -99,8 +103,15 @@ def test_backprop_matches_central_differences(op):
 
 
 @pytest.mark.parametrize("op", [op for op in SCALAR_ROWS if op.kink], ids=lambda op: op.name)
-def test_kink_ops_have_derivative_zero_at_the_kink(op):
-    assert op.arity == 1
+def test_kink_ops_have_their_documented_derivative_at_the_kink(op):
+    if op.arity == 2:  # max, min: a tie sends half of the gradient to each input
+        for x in (0.0, -2.5, 1e300):
+            res = exprgrad.gradients(f"{op.name}(x, y)", x=x, y=x)
+            assert res.gradients == {"x": 0.5, "y": 0.5}
+        # ... so max(x, x) = x has derivative exactly 1, as it should
+        assert exprgrad.gradients(f"{op.name}(x, x)", x=1.0).gradients == {"x": 1.0}
+        assert "½" in op.kink_rule and "½" in op.derivative
+        return
     res = exprgrad.gradients(f"{op.name}(x)", x=0.0)
     assert res.gradients == {"x": 0.0}
     res = exprgrad.gradients(f"{op.name}(x)", x=-0.0)
@@ -182,6 +193,14 @@ HAND_DERIVED = [
     ("x * x", {"x": 3.0}, {"x": 6.0}),
     ("tan(x)", {"x": 0.5}, {"x": 1 / math.cos(0.5) ** 2}),
     ("softplus(x)", {"x": 0.3}, {"x": 1 / (1 + math.exp(-0.3))}),
+    ("max(x, y)", {"x": 3.0, "y": 2.0}, {"x": 1.0, "y": 0.0}),
+    ("max(x, y)", {"x": -3.0, "y": 2.0}, {"x": 0.0, "y": 1.0}),
+    ("min(x, y)", {"x": 3.0, "y": 2.0}, {"x": 0.0, "y": 1.0}),
+    ("min(x, y)", {"x": -3.0, "y": 2.0}, {"x": 1.0, "y": 0.0}),
+    ("max(x, 0) * y", {"x": 3.0, "y": 2.0}, {"x": 2.0, "y": 3.0}),  # the lecture's relu
+    ("log_sigmoid(x)", {"x": 0.0}, {"x": 0.5}),
+    ("log_sigmoid(x)", {"x": 2.0}, {"x": 1 / (1 + math.exp(2.0))}),
+    ("log(sigmoid(x))", {"x": -1.5}, {"x": 1 / (1 + math.exp(-1.5))}),
 ]
 
 
@@ -214,6 +233,9 @@ def test_every_row_is_a_leaf_a_scalar_row_or_an_array_row():
 #: test loudly: extend the convention (here) or rename the example's inputs.
 MATRIX_SHAPE = (3, 4)
 VECTOR_SHAPES = {"w": (4,)}
+#: integer inputs (an index, labels): ``labels`` holds one column of the matrix per row; they
+#: are bound to these values, never drawn at random, and get no gradient
+INTEGER_VALUES = {"labels": np.array([2.0, 0.0, 3.0])}
 #: a non-scalar output is reduced to a number as ``sum(_R * (example))``, with ``_R`` a constant
 #: array of the output's shape drawn once from RNG_SEED (so every element's gradient is distinct)
 WEIGHTS = "_R"
@@ -223,6 +245,8 @@ ARRAY_RTOL, ARRAY_ATOL = 1e-7, 1e-9
 
 
 def _array_shape(op, name: str) -> tuple[int, ...]:
+    if name in INTEGER_VALUES:
+        return INTEGER_VALUES[name].shape
     if len(name) == 1 and name.isupper():
         return MATRIX_SHAPE
     if name in VECTOR_SHAPES:
@@ -257,9 +281,13 @@ def test_array_row_backprop_matches_central_differences(op):
     assert CODE[op.name] in inner.tape.code, f"{op.example!r} does not create a {op.name} node"
     assert inner.variables, f"{op.example!r} has no variable to differentiate"
     assert WEIGHTS not in inner.variables, f"{op.example!r} uses the weights' name {WEIGHTS}"
+    assert set(inner.integer_inputs) <= set(INTEGER_VALUES), inner.integer_inputs
     rng = np.random.default_rng(RNG_SEED)
     lo, hi = op.domain[0]
-    values = {n: rng.uniform(lo, hi, size=_array_shape(op, n)) for n in inner.variables}
+    values = {
+        n: INTEGER_VALUES[n] if n in INTEGER_VALUES else rng.uniform(lo, hi, _array_shape(op, n))
+        for n in inner.variables
+    }
     out = np.asarray(inner.evaluate(values))
     assert np.all(np.isfinite(out)), f"{op.example} is not finite at the test point"
     weights = rng.uniform(0.5, 1.5, size=out.shape)
@@ -269,10 +297,12 @@ def test_array_row_backprop_matches_central_differences(op):
     else:
         f = exprgrad.parse(f"{WEIGHTS} * ({op.example})")
         bindings = {**values, WEIGHTS: float(weights)}
-    res = f.gradients(bindings, wrt=list(inner.variables))
+    res = f.gradients(bindings, wrt=list(inner.differentiable))
     assert res.value == pytest.approx(float(np.sum(weights * out)), rel=1e-12)
-    assert list(res.gradients) == list(inner.variables)
-    for name in inner.variables:
+    assert list(res.gradients) == list(inner.differentiable)
+    # by default every differentiable input gets a gradient, and no integer input does
+    assert set(f.gradients(bindings).gradients) == {*inner.differentiable, WEIGHTS}
+    for name in inner.differentiable:
         grad = np.asarray(res.gradients[name])
         assert grad.shape == values[name].shape, (op.example, name)
         np.testing.assert_allclose(

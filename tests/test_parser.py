@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 from exprgrad.syntax import _tables as tables  # noqa: E402
 from exprgrad.syntax import parser  # noqa: E402
 
-BUILDER_METHODS = "number var add sub mul div matmul pow neg pos call args assign".split()
+BUILDER_METHODS = "number var add sub mul div matmul pow neg pos call index args assign".split()
 
 
 # --------------------------------------------------------------------------- stub builders
@@ -81,6 +81,9 @@ class Tree:
 
     def assign(self, k, node):
         return ("=", self.toks[k], node)
+
+    def index(self, a, k, args, k_end):
+        return ("[]", a, *args)
 
 
 for _m in "add sub mul div matmul pow".split():
@@ -220,6 +223,10 @@ def expressions(draw, depth=4):
         args = [draw(expressions(depth - 2)) for _ in range(n)]
         return draw(st.sampled_from(NAMES)) + "(" + ("," + sp).join(args) + ")"
     if choice == 8:
+        if draw(st.booleans()):  # indexing: p[k], X[i, j], f(x)[0], (a + b)[k][1]
+            n = draw(st.integers(0, 3))
+            args = [draw(expressions(depth - 2)) for _ in range(n)]
+            return draw(expressions(depth - 1)) + sp + "[" + ("," + sp).join(args) + "]"
         return draw(st.sampled_from(NAMES)) + sp + "=" + sp + draw(expressions(depth - 1))
     return (
         draw(expressions(depth - 1))
@@ -241,11 +248,12 @@ def mutated(draw):
         elif op == 2:
             text = text[:pos] + text[pos + 1 :]
         else:
-            text = text[:pos] + draw(st.sampled_from(BINOPS + ["(", ")", ",", "="])) + text[pos:]
+            junk = BINOPS + ["(", ")", ",", "=", "[", "]"]
+            text = text[:pos] + draw(st.sampled_from(junk)) + text[pos:]
     return text
 
 
-ALPHABET = "ab1.e+-*/^@(),= \t\n$é"
+ALPHABET = "ab1.e+-*/^@()[],= \t\n$é"
 
 SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -319,6 +327,22 @@ FIXED_CASES = [
     "(é",
     "f(a é",
     "a\r\n+\tb",
+    "p[k]",
+    "p[0]",
+    "p[]",
+    "p[0, 1]",
+    "p[0, 1, 2]",
+    "p[k][j]",
+    "-p[k]^2",
+    "x^p[k]",
+    "f(x)[0]",
+    "(a + b)[k]",
+    "p[k",
+    "p]",
+    "[1, 2]",
+    "X = [1, 2]",
+    "2[0]",
+    "p [ 1 ]",
     "((((a))))",
     "((((a)))",
     "a +\n",
@@ -345,6 +369,16 @@ def test_precedence():
     assert tree("(a+b)*c") == ("mul", ("add", "a", "b"), "c")
     assert tree("+a") == ("pos", "a")
     assert tree("y = f(x, 2, g())") == ("=", "y", ("call", "f", "x", "2", ("call", "g")))
+    # indexing binds tightest: before ^, unary minus and calls' results
+    assert tree("-p[k]^2") == ("neg", ("pow", ("[]", "p", "k"), "2"))
+    assert tree("x^p[k]") == ("pow", "x", ("[]", "p", "k"))
+    assert tree("X[i, j]") == ("[]", "X", "i", "j")
+    assert tree("X[i][j]") == ("[]", ("[]", "X", "i"), "j")
+    assert tree("f(x)[0] * 2") == ("mul", ("[]", ("call", "f", "x"), "0"), "2")
+    assert tree("-(p[k] - log(sum(exp(p))))") == (
+        "neg",
+        ("sub", ("[]", "p", "k"), ("call", "log", ("call", "sum", ("call", "exp", "p")))),
+    )
 
 
 def test_builder_receives_token_indices():

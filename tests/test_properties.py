@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import exprgrad
 from exprgrad.core.ops import CODE, OPS
+from exprgrad.engines.scalar import SCALAR
 
 DEFAULT_DOMAIN = (-3.0, 3.0)
 VARS = ("a", "b", "c")
@@ -118,8 +119,15 @@ def _assert_gradients_match(text: str, values: dict[str, float]) -> exprgrad.Exp
     assume(all(math.isfinite(n.value) and abs(n.value) < 1e6 for n in nodes))
     assume(all(math.isfinite(g) and abs(g) < 1e6 for g in res.gradients.values()))
     by_index = {n.index: n for n in nodes}
-    kinks = [n for n in nodes if OPS[CODE[n.op]].kink]
-    assume(all(abs(by_index[n.children[0]].value) > 1e-3 for n in kinks))
+    kinks = [n for n in nodes if OPS[CODE[n.op]].kink]  # away from every kink: relu's input,
+    # max's x - y (the row's kink quantity) at least 1e-3 from 0
+    kink_value = SCALAR.kink_value
+    assume(
+        all(
+            abs(kink_value(CODE[n.op], *(by_index[c].value for c in (n.children * 2)[:2]))) > 1e-3
+            for n in kinks
+        )
+    )
     for name in expr.variables:
         h = 1e-4 * max(1.0, abs(b[name]))
         num = five_point(expr, b, name, h)

@@ -65,10 +65,10 @@ def unbound_error(missing: tuple[str, ...], hint: str = "") -> BindingError:
     )
 
 
-def as_value(name: str, value: Any) -> Any:
+def as_value(name: str, value: Any, overflow: list[str] | None = None) -> Any:
     """A binding's value as the engines take it: a float, or a float64 array of 1 or 2
     dimensions.  Text is parsed (``"3"``, ``"[1, 2]"``, ``"@X.csv"``); lists and numpy arrays
-    are checked."""
+    are checked.  ``overflow`` collects the numbers too large for a float (they read as ±inf)."""
     if isinstance(value, bool) or value is None:
         raise value_error(name, f"expected a number, got {value!r}")
     if isinstance(value, float):
@@ -77,40 +77,74 @@ def as_value(name: str, value: Any) -> Any:
         try:
             return float(value)
         except OverflowError:  # an int beyond the float range: IEEE rounds it to ±inf
+            if overflow is not None:
+                try:
+                    overflow.append(str(value))
+                except ValueError:  # more digits than str() converts
+                    overflow.append(f"an integer of {value.bit_length()} bits")
             return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         from ..io.values import parse_value
 
-        return parse_value(name, value)
+        return parse_value(name, value, overflow)
     from ..io.arrays import as_array
 
-    return as_array(name, value)
+    return as_array(name, value, overflow)
 
 
-def convert(bindings: Mapping[str, Any], *, verb: str = "bound") -> dict[str, Any]:
-    """Every binding's value as the engines take it; a constant's name is refused."""
+def convert(
+    bindings: Mapping[str, Any],
+    *,
+    verb: str = "bound",
+    overflows: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Every binding's value as the engines take it; a constant's name is refused.
+    ``overflows``: name -> the numbers of its value too large for a float (see ``as_value``)."""
     out = {}
     for name, value in bindings.items():
         if name in CONSTANTS:
             raise constant_error(name, verb)
-        out[name] = as_value(name, value)
+        out[name] = _value(name, value, overflows)
+    return out
+
+
+def _value(name: str, value: Any, overflows: dict[str, list[str]] | None) -> Any:
+    if overflows is None:
+        return as_value(name, value)
+    over: list[str] = []
+    out = as_value(name, value, over)
+    if over:
+        overflows[name] = over
     return out
 
 
 def bind(
-    variables: tuple[str, ...], bindings: Mapping[str, Any], *, strict: bool = True
+    variables: tuple[str, ...],
+    bindings: Mapping[str, Any],
+    *,
+    strict: bool = True,
+    overflows: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """``check_names`` (names first: an unbound name is reported before a bad value), then the
-    values of ``variables``, converted."""
+    values of ``variables``, converted (``overflows`` as for ``convert``)."""
     check_names(variables, bindings, strict=strict)
-    return {name: as_value(name, bindings[name]) for name in variables}
+    return {name: _value(name, bindings[name], overflows) for name in variables}
 
 
-def check_wrt(variables: tuple[str, ...], wrt: Any) -> tuple[str, ...]:
-    """``wrt`` as names in the expression's order; every name must be a variable.  ``"w,b"``
-    (a string) is a comma-separated list; None means every variable."""
+def check_wrt(
+    variables: tuple[str, ...],
+    wrt: Any,
+    differentiable: tuple[str, ...] | None = None,
+    soft: tuple[str, ...] = (),
+) -> tuple[str, ...]:
+    """``wrt`` as names in the expression's order; every name must be a differentiable variable
+    (not an integer input: an index, labels).  ``"w,b"`` (a string) is a comma-separated list;
+    None means every differentiable variable.  ``soft``: names read as a built-in constant
+    (``e``), for the hint."""
+    if differentiable is None:
+        differentiable = variables
     if wrt is None:
-        return variables
+        return differentiable
     if isinstance(wrt, str):  # "w" or "w,b": names, not characters
         wrt = [w.strip() for w in wrt.split(",") if w.strip()]
     known = set(variables)
@@ -119,14 +153,57 @@ def check_wrt(variables: tuple[str, ...], wrt: Any) -> tuple[str, ...]:
             from ..syntax.diagnostics import did_you_mean
 
             hint = did_you_mean(name, variables)
+            if name in soft:
+                hint = (
+                    f" (here {name} is Euler's number, 2.718...; give {name} a value to make it "
+                    "a variable)"
+                )
             raise BindingError(
                 f"wrt names '{name}', which the expression does not use{hint}",
                 name=name,
                 reason="wrt",
                 hint=hint,
             )
+    ints = set(variables).difference(differentiable)
+    for name in wrt:
+        if name in ints:
+            raise BindingError(
+                f"{name} is an integer input (an index or labels): it gets no gradient, so it "
+                "cannot be in wrt",
+                name=name,
+                reason="wrt integer",
+            )
     wanted = set(wrt)
     return tuple(n for n in variables if n in wanted)
+
+
+def check_integers(name: str, value: Any, column: Any, what: str) -> None:
+    """An integer input's value (an index, labels) must be whole numbers: a ``BindingError`` at
+    ``column`` (where it is used as ``what``) otherwise.  Its range is checked where the shape it
+    indexes is known (the engine)."""
+    if value.__class__ is float:
+        if value == value and value - value == 0.0 and value == int(value):
+            return
+        bad = value
+        pre = "must be a whole number"
+    else:
+        import numpy as np
+
+        a = np.asarray(value)
+        ok = np.isfinite(a) & (a == np.trunc(a))
+        if ok.all():
+            return
+        bad = float(a[~ok].flat[0]) if a.ndim else float(a)
+        pre = "must hold whole numbers"
+    where = f" ({what} at column {column})" if column else f" ({what})"
+    r = repr(float(bad))
+    shown = r[:-2] if r.endswith(".0") else r
+    raise BindingError(
+        f"{name} {pre}{where}, got {shown}",
+        column,
+        name=name,
+        reason="integer",
+    )
 
 
 def check_settings(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.results import NOT_SCALAR, CheckReport, CheckRow
 from ..errors import ShapeError
-from .nonfinite import kink, kink_nodes, kink_value, nonfinite_warnings
+from .nonfinite import gradient_warnings, kink, kink_nodes, kink_value, nonfinite_warnings
 
 if TYPE_CHECKING:  # pragma: no cover
     from .expression import Compiled
@@ -159,7 +159,7 @@ def check(
     grads = p.gradients
     if grads is None:
         raise ShapeError(f"check: {NOT_SCALAR}", None, text=expr.text)
-    warnings = nonfinite_warnings(expr, p.v, engine)
+    warnings = nonfinite_warnings(expr, p.v, engine) + gradient_warnings(expr, p)
     base, tv = p.v, expr.tape.vars
     rng = None
     if engine.name != "numpy":

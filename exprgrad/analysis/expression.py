@@ -23,14 +23,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import engines
-from ..core.ops import ARRAY_CODES, OPS, VAR
+from ..core.ops import ARRAY_CODES, INT_ARG_CODES, OPS, VAR
 from ..core.results import NOT_SCALAR, CheckReport, Node, Result
 from ..core.tape import Tape
-from ..errors import ExprgradError, ExprSyntaxError
+from ..errors import BindingError, ExprgradError, ExprSyntaxError, ShapeError
 from ..syntax.reader import column_of, parse_into, strip_text
 from . import bindings as _bindings
 from .bindings import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL
-from .nonfinite import nonfinite_warnings
+from .nonfinite import binding_warnings, csv_vector_notes, gradient_warnings, nonfinite_warnings
 
 
 class Pass:
@@ -90,6 +90,8 @@ class Compiled:
         tv = tape.vars
         self._leaves = [(name, tv[name]) for name in expr.variables]
         self._need = expr.needs(wrt) if engine.name == "numpy" else None
+        self._ints = expr.integer_uses
+        self._soft = expr.soft_constants  # names read as constants: values must not bind them
         try:
             engine.prepare(tape, self.program)
         except engines.NodeError as err:
@@ -99,21 +101,29 @@ class Compiled:
         """Every node's value; ``values`` must be converted (floats, or float64 arrays for the
         numpy engine) and complete."""
         expr, engine = self.expr, self.engine
+        if self._ints:
+            self.check_integers(values)
+        if self._soft:
+            self._check_soft(values)
         v = engine.values(expr.tape, expr.cone, {n: values[name] for name, n in self._leaves})
         try:
             engine.forward(v, self.program)
         except engines.NodeError as err:
-            raise expr.node_error(err) from None
+            raise expr.node_error(err, values) from None
         return v
 
     def run(self, values: Mapping[str, Any]) -> Pass:
         """Forward, then backward when the output is a number."""
         expr, engine = self.expr, self.engine
+        if self._ints:
+            self.check_integers(values)
+        if self._soft:
+            self._check_soft(values)
         leaves = {n: values[name] for name, n in self._leaves}
         try:
             v, g = engine.run(expr.tape, expr.cone, leaves, self.program, expr.root, self._need)
         except engines.NodeError as err:
-            raise expr.node_error(err) from None
+            raise expr.node_error(err, values) from None
         return Pass(expr, engine, v, g, self.wrt)
 
     def run_grid(self, values: Mapping[str, Any]) -> Pass:
@@ -123,14 +133,39 @@ class Compiled:
         point, so each element of that input's gradient is the derivative at its point: one
         vectorised pass instead of one pass per point (``plot``)."""
         expr, engine = self.expr, self.engine
+        if self._ints:
+            self.check_integers(values)
+        if self._soft:
+            self._check_soft(values)
         leaves = {n: values[name] for name, n in self._leaves}
         try:
             v = engine.values(expr.tape, expr.cone, leaves)
             engine.forward(v, self.program)
             g = engine.backward(v, self.program, expr.root, self._need)
         except engines.NodeError as err:
-            raise expr.node_error(err) from None
+            raise expr.node_error(err, values) from None
         return Pass(expr, engine, v, g, self.wrt)
+
+    def _check_soft(self, values: Mapping[str, Any]) -> None:
+        """A value for ``e`` where this graph reads ``e`` as Euler's number would be ignored:
+        refuse it (compile ``expr.resolve(names)`` instead)."""
+        for name in self._soft:
+            if name in values:
+                raise BindingError(
+                    f"{name} is given a value, but this compiled expression reads {name} as "
+                    f"Euler's number: compile expr.resolve({{{name!r}}}) to make it a variable",
+                    name=name,
+                    reason="soft constant",
+                )
+
+    def check_integers(self, values: Mapping[str, Any]) -> None:
+        """The integer inputs (an index, labels) hold whole numbers: a ``BindingError`` at the
+        column of their use otherwise (their range is checked by the engine, against the shape
+        they index)."""
+        expr = self.expr
+        for name, node in self._ints.items():
+            what = "labels of pick" if OPS[expr.tape.code[node]].name == "pick" else "an index"
+            _bindings.check_integers(name, values[name], expr.column(node), what)
 
     def __call__(self, values: Mapping[str, Any]) -> tuple[Any, dict[str, Any] | None]:
         p = self.run(values)
@@ -143,12 +178,18 @@ class Compiled:
         if engine.name == "scalar":  # floats: the values and gradients as they are
             expr, v, g = self.expr, p.v, p.g
             tv = expr.tape.vars
+            grads = {name: g[tv[name]] for name in self.wrt}
+            warnings = nonfinite_warnings(expr, v, engine)
+            for d in grads.values():
+                if d - d != 0.0:  # a gradient is inf or nan: say where it came from
+                    warnings += gradient_warnings(expr, p)
+                    break
             return Result(
                 expr,
                 v[expr.root],
-                {name: g[tv[name]] for name in self.wrt},
+                grads,
                 {name: values[name] for name in expr.variables},
-                nonfinite_warnings(expr, v, engine),
+                warnings,
                 None,
                 p,
             )
@@ -160,7 +201,7 @@ class Compiled:
             p.value,
             p.gradients,
             bound,
-            nonfinite_warnings(self.expr, p.v, engine),
+            nonfinite_warnings(self.expr, p.v, engine) + gradient_warnings(self.expr, p),
             None if p.g is not None else NOT_SCALAR,
             p,
         )
@@ -169,10 +210,19 @@ class Compiled:
 class Expression:
     """A parsed expression: a graph with one output node, ready to evaluate many times.
 
-    ``cone`` is the nodes this output depends on (None: the whole tape, a single expression);
-    with a cone, passes work on dicts over it, so a statement of a long file costs the nodes it
-    reaches, not the tape.  ``variables`` are the input names in order of first appearance (a
-    caller that knows them, exprgrad/analysis/statements.py, passes them)."""
+    ``cone`` is the nodes this output depends on (None: the whole tape, a single expression --
+    unless the parser left dead nodes, ``Tape.dead``: then it is the output's cone); with a
+    cone, passes work on dicts over it, so a statement of a long file costs the nodes it
+    reaches, not the tape.
+
+    Inputs: ``variables`` are every input that needs a value, in order of first appearance (a
+    caller that knows them, exprgrad/analysis/statements.py, passes them);
+    ``differentiable`` those that get a gradient (the default ``wrt`` of every method, what
+    ``check`` perturbs and ``fit`` trains); ``integer_inputs`` the others -- an index
+    (``p[k]``) or labels (``pick(P, labels)``), whole numbers, never differentiated.
+    ``soft_constants``: names the text reads as a built-in constant that a binding would make a
+    variable (``e``: Euler's number unless bound); ``resolve(names)`` is the expression as
+    bindings of ``names`` read it (the methods below call it)."""
 
     def __init__(
         self,
@@ -181,11 +231,17 @@ class Expression:
         root: int,
         nodes: list[int] | None = None,
         variables: tuple[str, ...] | None = None,
+        soft: tuple[str, ...] = (),
     ):
         self.text = text
         self.tape = tape
         self.root = root
+        if nodes is None and tape.dead:  # fused forms left nodes nothing reaches
+            nodes = tape.cone(root)
         self.cone = nodes
+        self.soft_constants: tuple[str, ...] = soft
+        self._resolved: dict[frozenset[str], Expression] = {}
+        self._ints: dict[str, int] | None = None
         if variables is None:
             span = range(len(tape)) if nodes is None else nodes
             code = tape.code
@@ -216,6 +272,58 @@ class Expression:
                 self._is_array = not ARRAY_CODES.isdisjoint(self.program[1])
         return self._is_array
 
+    # -- inputs: which need a value, which get a gradient ---------------------------------------
+    @property
+    def integer_uses(self) -> dict[str, int]:
+        """Integer input name -> the node that uses it as an index or labels (its first use)."""
+        if self._ints is None:
+            prog = self.program
+            if not self.is_array or INT_ARG_CODES.isdisjoint(prog[1]):  # index, pick: arrays
+                self._ints = _NO_INTS
+                return _NO_INTS
+            ints: dict[str, int] = {}
+            tape = self.tape
+            code = tape.code
+            names = {n: k for k, n in tape.vars.items()}
+            for i, o, x, y in zip(*prog):
+                if o not in INT_ARG_CODES:
+                    continue
+                for k in OPS[o].int_args:  # every input under an index is an integer input
+                    for n in tape.cone((x, y)[k]):
+                        if code[n] == VAR and names[n] not in ints:
+                            ints[names[n]] = i
+            self._ints = {v: ints[v] for v in self.variables if v in ints}
+        return self._ints
+
+    @property
+    def integer_inputs(self) -> tuple[str, ...]:
+        """Inputs used as an index or labels: whole numbers that get no gradient."""
+        return tuple(self.integer_uses)
+
+    @property
+    def differentiable(self) -> tuple[str, ...]:
+        """The inputs that get a gradient: every variable but the integer inputs."""
+        ints = self._ints if self._ints is not None else self.integer_uses
+        return tuple(v for v in self.variables if v not in ints) if ints else self.variables
+
+    def resolve(self, names: Any) -> Expression:
+        """This expression as bindings of ``names`` read it: a soft constant among them (``e``)
+        is a variable there, so the text is parsed again with it as one; else ``self``."""
+        soft = self.soft_constants
+        if not soft:
+            return self
+        hit = frozenset(n for n in soft if n in names)
+        if not hit:
+            return self
+        done = self._resolved.get(hit)
+        if done is None:
+            tape = Tape()
+            tape.named.update(hit)
+            root = parse_into(tape, self.text)
+            rest = tuple(n for n in soft if n not in hit)
+            done = self._resolved[hit] = Expression(self.text, tape, root, soft=rest)
+        return done
+
     # -- the engine, chosen once -----------------------------------------------------------
     def engine_for(self, values: Mapping[str, Any]) -> Any:
         """The numpy engine when the graph holds an array op or a value is an array; else the
@@ -224,22 +332,36 @@ class Expression:
         return engines.get(arrays)
 
     def compile(self, wrt: Any = None, *, arrays: bool | None = None) -> Compiled:
-        """A fast ``f(values) -> (value, gradients)`` for the ``wrt`` inputs (default: all).
-        ``arrays``: whether values will be arrays (default: only if the graph needs it)."""
-        names = _bindings.check_wrt(self.variables, wrt)
+        """A fast ``f(values) -> (value, gradients)`` for the ``wrt`` inputs (default: the
+        differentiable ones).  ``arrays``: whether values will be arrays (default: only if the
+        graph needs it).  Values must bind ``variables``; to bind a soft constant (``e``), compile
+        ``resolve(names)`` instead."""
+        names = self._wrt(wrt)
         engine = engines.get(self.is_array if arrays is None else arrays or self.is_array)
         return Compiled(self, names, engine)
 
+    def _wrt(self, wrt: Any) -> tuple[str, ...]:
+        if wrt is None:  # every differentiable input (the common case: no checks to make)
+            return self.differentiable
+        return _bindings.check_wrt(self.variables, wrt, self.differentiable, self.soft_constants)
+
     def _compiled(self, values: Mapping[str, Any], wrt: Any) -> Compiled:
-        names = _bindings.check_wrt(self.variables, wrt)
-        return Compiled(self, names, self.engine_for(values))
+        return Compiled(self, self._wrt(wrt), self.engine_for(values))
+
+    def _bind(self, bindings: Mapping[str, Any] | None, kw: dict) -> tuple:
+        """(the expression as the bindings read it, its values, warnings about the values)."""
+        given = {**(bindings or {}), **kw}
+        expr = self.resolve(given)
+        overflows: dict[str, list[str]] = {}
+        values = _bindings.bind(expr.variables, given, overflows=overflows)
+        return expr, values, binding_warnings(overflows) if overflows else []
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, bindings: Mapping[str, Any] | None = None, /, **kw: Any) -> Any:
         """The value at the bindings (forward pass only)."""
-        values = _bindings.bind(self.variables, {**(bindings or {}), **kw})
-        engine = self.engine_for(values)
-        return engine.output(Compiled(self, (), engine).forward(values)[self.root])
+        expr, values, _ = self._bind(bindings, kw)
+        engine = expr.engine_for(values)
+        return engine.output(Compiled(expr, (), engine).forward(values)[expr.root])
 
     def gradients(
         self,
@@ -249,10 +371,13 @@ class Expression:
         wrt: Any = None,
         **kw: Any,
     ) -> Result:
-        """Forward and backward pass: the value and d(output)/d(input) for every input (or only
-        those named in ``wrt``)."""
-        values = _bindings.bind(self.variables, {**(bindings or {}), **kw})
-        return self._compiled(values, wrt).result(values)
+        """Forward and backward pass: the value and d(output)/d(input) for every differentiable
+        input (or only those named in ``wrt``)."""
+        expr, values, warnings = self._bind(bindings, kw)
+        result = expr._compiled(values, wrt).result(values)
+        if warnings:
+            result.warnings[:0] = warnings
+        return result
 
     def check(
         self,
@@ -271,8 +396,11 @@ class Expression:
         from .check import check
 
         settings = _bindings.check_settings(eps, rtol, atol, method, seed)
-        values = _bindings.bind(self.variables, {**(bindings or {}), **kw})
-        return check(self._compiled(values, wrt), values, **settings)
+        expr, values, warnings = self._bind(bindings, kw)
+        report = check(expr._compiled(values, wrt), values, **settings)
+        if warnings:
+            report.warnings[:0] = warnings
+        return report
 
     # -- per-node data ---------------------------------------------------------------------
     def needs(self, wrt: tuple[str, ...]) -> bytearray:
@@ -300,14 +428,16 @@ class Expression:
         col = self.column(node)
         return f"{OPS[self.tape.code[node]].label}{f' at column {col}' if col else ''}"
 
-    def node_error(self, err: engines.NodeError) -> ExprgradError:
-        """An engine's problem at a node, as the error that names the op and its column."""
+    def node_error(
+        self, err: engines.NodeError, values: Mapping[str, Any] | None = None
+    ) -> ExprgradError:
+        """An engine's problem at a node, as the error that names the op and its column; a shape
+        error also says which of its inputs (``values``) a one-column CSV made a vector."""
         node = err.node
-        return err.cls(
-            f"{self.where(node)}: {err.message}",
-            self.column(node),
-            text=self.tape.text_of(node)[1],
-        )
+        message = f"{self.where(node)}: {err.message}"
+        if values and err.cls is ShapeError:
+            message += csv_vector_notes(self, node, values)
+        return err.cls(message, self.column(node), text=self.tape.text_of(node)[1])
 
     def nodes(self, p: Pass | None) -> list[Node]:
         """Every node reached from the output, in topological order (inputs first), with its
@@ -334,6 +464,9 @@ class Expression:
         ]
 
 
+_NO_INTS: dict[str, int] = {}
+
+
 # -- module-level conveniences ---------------------------------------------------------------
 def parse(text: str) -> Expression:
     """Parse an expression (not a ``name = expr`` statement) into a reusable Expression."""
@@ -347,7 +480,7 @@ def parse(text: str) -> Expression:
             text=text,
             reason="statement",
         )
-    return Expression(text, tape, value)
+    return Expression(text, tape, value, soft=tuple(tape.soft_used))
 
 
 def _expr(e: str | Expression) -> Expression:

@@ -3,8 +3,12 @@ one result per statement (``Statement``), yielded as soon as its line is done.
 
 * ``name = expr`` whose right side has no variables defines an *input* with a default value
   (repeating it resets the default for the lines after it; a binding overrides every default);
-  any other ``name = expr`` defines a named *intermediate* node that later lines reuse (one shared
-  node in one graph, so a gradient through a definition used twice sums both paths).
+  so does ``name = [[1, 2], [3, 4]]`` or ``name = @data.csv`` (an array; a relative path is
+  relative to the file's directory -- the working directory for stdin); any other
+  ``name = expr`` defines a named *intermediate* node that later lines reuse (one shared node in
+  one graph, so a gradient through a definition used twice sums both paths).
+* ``e`` is Euler's number until a binding or a definition gives ``e`` a value: from then on it is
+  a variable (a definition that read it as the constant must come after it, else an error).
 * Every line is parsed into one ``Tape`` for the whole stream.  An expression line's nodes are
   dropped again (``Tape.truncate``) once it is done, so memory grows with definitions, not lines;
   each line is evaluated over the nodes it reaches (``Tape.cone``), so its cost does not grow with
@@ -22,16 +26,23 @@ exprgrad.analysis.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..core.ops import CONSTANTS
-from ..core.results import CheckReport
+from ..core.ops import CONSTANTS, SOFT_CONSTANTS
+from ..core.results import CheckReport, Warning_
 from ..core.tape import Tape
 from ..errors import BindingError, ExprgradError, ExprNameError, InputError
+from ..syntax.parser import lex
 from ..syntax.reader import column_of, parse_into
 from .bindings import constant_error, unbound_error
 from .expression import Compiled, Expression
+from .nonfinite import binding_warnings
+
+#: ``name = [...]`` / ``name = @file``: an array input (read as a value, not parsed)
+_ARRAY_DEF = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?=[\[@])")
 
 #: a statement's work: compiled expression and its values -> Result or CheckReport
 Action = Callable[[Compiled, dict], Any]
@@ -119,13 +130,28 @@ class Statements:
     """One stream: the shared graph, the inputs' defaults and the named definitions.
 
     ``bindings`` (name -> value, converted by ``analysis.bindings.convert``) override every default;
-    ``wrt`` limits the gradients of every line."""
+    ``wrt`` limits the gradients of every line; ``base``: the directory relative ``@paths`` of
+    array definitions are read from (None: the working directory); ``overflows``: the bindings'
+    numbers too large for a float (``convert(..., overflows=)``), warned about on every line
+    that uses them."""
 
     def __init__(
-        self, action: Action, bindings: dict[str, Any], wrt: Iterable[str] | None = None
+        self,
+        action: Action,
+        bindings: dict[str, Any],
+        wrt: Iterable[str] | None = None,
+        *,
+        base: str | None = None,
+        overflows: dict[str, list[str]] | None = None,
     ) -> None:
         self.action = action
         self.tape = _StatementTape()
+        self.tape.named.update(n for n in bindings if n in SOFT_CONSTANTS)  # --e 2: a variable
+        self.base = base
+        self.bound_warnings = {n: binding_warnings({n: o}) for n, o in (overflows or {}).items()}
+        self.default_warnings: dict[str, list[Warning_]] = {}  # array inputs' overflows
+        self.soft_defs: dict[str, int] = {}  # e -> line of a definition that read it as e
+        self.int_wrt: set[str] = set()  # wrt names that were integer inputs
         self.bound = bindings
         self.used_bound: set[str] = set()
         self.defaults: dict[str, Any] = {}  # input name -> default from `name = number`
@@ -173,8 +199,13 @@ class Statements:
     def run(self, line: int, text: str) -> Statement:
         """Parse and evaluate one statement (a line without its comment; not blank)."""
         tape = self.tape
+        if "[" in text or "@" in text:
+            m = _ARRAY_DEF.match(text)
+            if m is not None:
+                return self._array_input(line, text, m.group(1), m.end())
         mark = len(tape)
         tape.used = []
+        tape.soft_used = {}
         try:
             parsed = parse_into(tape, text)
         except ExprgradError as err:
@@ -260,7 +291,7 @@ class Statements:
         tape = self.tape
         variables = self._variables(mark)
         values = self._values(variables, text)
-        if self.uses_defs:
+        if self.uses_defs or (tape.dead and next(reversed(tape.dead)) >= mark):
             cone = tape.cone(root)
         else:  # every node from `mark` on is this line's; before it, only input nodes
             tv = tape.vars
@@ -269,12 +300,19 @@ class Statements:
         expr = self.expression(text, tape, root, cone, variables)
         wrt = None
         if self.wrt is not None:
-            wrt = [v for v in variables if v in self.wrt]
+            wrt = [v for v in expr.differentiable if v in self.wrt]
             self.used_wrt.update(wrt)
+            if len(wrt) < len(variables):
+                self.int_wrt.update(v for v in expr.integer_inputs if v in self.wrt)
         if len(self.seen) < 10_000:  # names for "did you mean" (bounded memory)
             self.seen.update(variables)
         arrays = not all(x.__class__ is float for x in values.values())
         outcome = self.action(expr.compile(wrt, arrays=arrays), values)
+        if self.bound_warnings or self.default_warnings:  # numbers too large for a float
+            bound, bw, dw = self.bound, self.bound_warnings, self.default_warnings
+            outcome.warnings[:0] = [
+                w for v in variables for w in (bw if v in bound else dw).get(v, ())
+            ]
         out.outcome = outcome
         out.value = outcome.value
         out.warnings = outcome.warnings
@@ -296,6 +334,7 @@ class Statements:
                     f"'{short(name)}' is already defined on line {self.def_line[name]}; "
                     "a definition cannot be changed (choose a new name)"
                 )
+            self._soft_conflict(name)
             if not tape.dep[root]:
                 return self._input(out, text, root, mark, k)
             if name in tape.vars:
@@ -331,14 +370,27 @@ class Statements:
         self.def_line[name] = line
         self.def_vars[name] = variables
         self.failed.pop(name, None)
+        for soft in tape.soft_used:  # this definition keeps reading e as Euler's number
+            self.soft_defs.setdefault(soft, line)
         return out
+
+    def _soft_conflict(self, name: str) -> None:
+        """Defining ``e`` after a definition that read ``e`` as Euler's number is an error: that
+        definition would keep the constant while later lines use the variable."""
+        line = self.soft_defs.get(name)
+        if line is not None:
+            raise ExprNameError(
+                f"cannot define '{name}': the definition on line {line} reads {name} as Euler's "
+                f"number ({SOFT_CONSTANTS[name]!r}); define {name} before the lines that use it"
+            )
 
     def _input(self, out: Statement, text: str, root: int, mark: int, k: int) -> Statement:
         """``name = <constant>``: set the input's default for the lines after this one."""
         tape = self.tape
         name = out.name
         assert name is not None
-        expr = Expression(text, tape, root, list(range(mark, len(tape))), ())
+        nodes = tape.cone(root) if tape.dead else list(range(mark, len(tape)))
+        expr = Expression(text, tape, root, nodes, ())
         try:
             res = expr.gradients({})
             value = res.value
@@ -346,8 +398,19 @@ class Statements:
         finally:
             toks = tape.toks
             tape.truncate(mark)
+        self.default_warnings.pop(name, None)
+        return self._set_input(out, text, toks, k, value)
+
+    def _set_input(self, out: Statement, text: str, toks: list[str], k: int, value: Any):
+        """Make ``out.name`` an input with the default ``value`` (its node is created once)."""
+        tape = self.tape
+        name = out.name
+        assert name is not None
         if name not in tape.vars:  # the input's node, created once, named by this line
+            mark = len(tape)
             tape.begin(text, toks)
+            if name in SOFT_CONSTANTS:  # e = 2: from now on e is a variable
+                tape.named.add(name)
             Tape.var(tape, k)
             self.lines[mark] = out.line or 0
         self.defaults[name] = value
@@ -360,6 +423,42 @@ class Statements:
             value = self.bound[name]
         out.value = value
         return out
+
+    def _array_input(self, line: int, text: str, name: str, at: int) -> Statement:
+        """``name = [[1, 2], [3, 4]]`` or ``name = @data.csv``: an array input."""
+        from ..io.values import parse_value
+
+        out = Statement(line, text, "def", name)
+        value_text = text[at:]
+        try:
+            if name in CONSTANTS:
+                raise constant_error(name, "defined")
+            if name in self.tape.scope:
+                raise ExprNameError(
+                    f"'{short(name)}' is already defined on line {self.def_line[name]}; "
+                    "a definition cannot be changed (choose a new name)"
+                )
+            self._soft_conflict(name)
+            if value_text.startswith("@") and self.base:
+                path = value_text[1:].strip()
+                if path and not os.path.isabs(path):
+                    value_text = "@" + os.path.join(self.base, path)
+            over: list[str] = []
+            value = parse_value(name, value_text, over)
+        except ExprgradError as err:
+            if err.reason == "value":  # "X: row 2 has ...": not a command-line binding
+                err.reason = "definition"
+            if err.column is None:
+                err.column = at + 1
+            self.failed[name] = line
+            return self._error(line, text, err, name)
+        warnings = binding_warnings({name: over}) if over else []
+        if warnings:
+            self.default_warnings[name] = warnings
+        else:
+            self.default_warnings.pop(name, None)
+        out.warnings = list(warnings)
+        return self._set_input(out, text, lex(text), 0, value)
 
     def unused(self) -> list[BindingError]:
         """Errors for bindings and wrt names no line used."""
@@ -379,7 +478,16 @@ class Statements:
                     )
                 )
         for name in self.wrt or ():
-            if name not in self.used_wrt:
+            if name not in self.used_wrt and name in self.int_wrt:
+                out.append(
+                    BindingError(
+                        f"{short(name)} is an integer input (an index or labels) on every line "
+                        "that uses it: it gets no gradient, so it cannot be in wrt",
+                        name=name,
+                        reason="wrt integer",
+                    )
+                )
+            elif name not in self.used_wrt:
                 out.append(
                     BindingError(
                         f"wrt names '{short(name)}', which no line uses",

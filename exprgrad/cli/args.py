@@ -160,6 +160,11 @@ def phrase(err: Any, reserved: set[str] | frozenset[str] = frozenset()) -> str:
         )
     if reason == "wrt":
         return f"--wrt names '{name}', which the expression does not use{err.hint}"
+    if reason == "wrt integer":
+        return (
+            f"--wrt names '{_short(name)}', an integer input (an index or labels): it gets no "
+            "gradient"
+        )
     if reason == "wrt in statements":
         return f"--wrt names '{_short(name)}', which no line uses"
     if reason == "unused in statements":

@@ -20,8 +20,9 @@ _HELP = (
 
 Step h = eps*max(1, |x|).  A row passes iff abs_error <= atol + rtol*|numeric|; rel_error =
 abs_error / max(|backprop|, |numeric|) (0 when both are 0); nan on either side fails.  A variable
-feeding a kink (relu or abs at 0) is flagged with an explanation and does not fail.  Exit status 0
-when every row passes, 1 otherwise.
+feeding a kink (relu or abs at 0, max or min at a tie) is flagged with an explanation and does not
+fail.  Integer inputs (an index, labels) are not checked.  Exit status 0 when every row passes, 1
+otherwise.
 """
     + BINDING_HELP
     + """

@@ -57,9 +57,12 @@ def run_cli(
     if hasattr(source, "buffer") and not hasattr(source, "read1"):  # a text stream was passed
         source = source.buffer
     try:  # bindings and the command's options: a bad one stops the stream before line 1
-        values = convert(bindings)
+        overflows: dict[str, list[str]] = {}
+        values = convert(bindings, overflows=overflows)
         wrt = options.get("wrt")  # a list of names (exprgrad/cli/args.py splits --wrt w,b)
-        runner = Statements(stream.action(options), values, wrt)
+        # a file's relative @paths are relative to the file (stdin: the working directory)
+        base = None if filename == "<stdin>" else os.path.dirname(filename) or None
+        runner = Statements(stream.action(options), values, wrt, base=base, overflows=overflows)
     except ExprgradError as err:
         message = clip(phrase(err))
         stderr.write(f"exprgrad: error: {message}\n")

@@ -7,7 +7,10 @@ what people read (``syntax``, ``derivative``, and ``rule``, the lecture's words 
 sends its children); and what tests need: an ``example`` expression and the valid input range
 ``domain``; where it is not smooth: ``kink`` (not differentiable where that template is 0: relu's
 "x") and ``edge`` (a pole or the edge of its domain where that template is 0: log's "x", div's
-"y"), which the gradient check reads to excuse a row or to choose its step.  Rules are Python
+"y"), which the gradient check reads to excuse a row or to choose its step (``kink_rule``: what
+backprop does at the kink, for the check's explanation); ``int_args``: inputs that take integers
+(an index, labels) and get no gradient -- an input variable feeding one is an integer input,
+never differentiated, perturbed or trained.  Rules are Python
 expression *templates* over ``ans`` (the op's own output, so
 exp/tanh/sigmoid reuse it), ``x`` and ``y`` (the inputs) -- never user text.
 
@@ -24,14 +27,16 @@ derivative: ``np_vjp`` gives the contribution ``g`` -> child directly (``matmul_
 Adding an op = adding one row here (then ``python tools/gen_engine.py``); its derivative test is
 automatic (tests/test_ops.py, tests/test_arrays.py check every row's example against central
 differences).  Names usable in templates: exp log sqrt sin cos tan tanh sigmoid softplus abs,
-where maximum sign nan inf, the operators, and ``x ** y`` (compiled to ``math.pow`` / the safe
-power, never a complex number).  Imports: stdlib only.
+log_sigmoid, where maximum sign nan inf, the operators, and ``x ** y`` (compiled to ``math.pow`` /
+the safe power, never a complex number).  Imports: stdlib only.
 """
 
 from __future__ import annotations
 
 #: how an op is written: a leaf (variable, constant), ``x + y``, ``-x``, or ``name(args)``
 LEAF, INFIX, PREFIX, CALL = "leaf", "infix", "prefix", "call"
+#: ``x[k]``: indexing, written after its operand
+INDEX = "index"
 
 
 class Op:
@@ -39,7 +44,7 @@ class Op:
 
     __slots__ = (
         "name", "arity", "fwd", "d", "form", "symbol", "example", "domain", "kink", "edge",
-        "optional",
+        "optional", "kink_rule", "int_args",
         "np_fwd", "np_d", "np_vjp", "array_only", "syntax", "derivative", "rule",
     )  # fmt: skip
 
@@ -57,6 +62,8 @@ class Op:
         kink: str | None = None,  # in x, y: not differentiable where this is 0 (relu: "x")
         edge: str | None = None,  # in x, y: a pole or the domain's edge where this is 0 (log: "x")
         optional: int = 0,  # how many trailing arguments may be omitted (sum(x[, axis]))
+        kink_rule: str = "",  # what backprop does at the kink, for the check's explanation
+        int_args: tuple[int, ...] = (),  # inputs that take integers (an index, labels): no grad
         np_fwd: str | None = None,  # numpy template when the scalar one does not vectorize
         np_d: tuple[str | None, ...] | None = None,  # numpy local derivatives, likewise
         np_vjp: tuple[str | None, ...] | None = None,  # array ops: contribution in g, ans, x, y
@@ -76,6 +83,8 @@ class Op:
         self.kink = kink
         self.edge = edge
         self.optional = optional
+        self.kink_rule = kink_rule
+        self.int_args = int_args
         self.np_fwd = np_fwd
         self.np_d = np_d
         self.np_vjp = np_vjp
@@ -162,6 +171,32 @@ OPS: tuple[Op, ...] = (
        np_d=("sign(x)",),
        syntax="abs(x)", derivative="sign(x) (abs'(0) = 0)",
        rule="the child gets the parent's gradient × sign(child)", example="abs(x)", kink="x"),
+    # max/min: a kink where the inputs are equal; there each input gets half of the gradient
+    # (PyTorch's convention for maximum/minimum: max(x, x) = x gets exactly 1); nan in, nan out
+    Op("max", arity=2, fwd="x if x >= y else y if x < y else nan",
+       d=("1.0 if x > y else 0.0 if x < y else 0.5 if x == y else nan",
+          "0.0 if x > y else 1.0 if x < y else 0.5 if x == y else nan"),
+       np_fwd="where(x >= y, x, where(x < y, y, nan))",
+       np_d=("where(x > y, 1.0, where(x < y, 0.0, where(x == y, 0.5, nan)))",
+             "where(x > y, 0.0, where(x < y, 1.0, where(x == y, 0.5, nan)))"),
+       syntax="max(x, y)  (the larger of two values, elementwise; relu(z) = max(z, 0))",
+       derivative="∂/∂x = 1 where x > y, 0 where x < y; ∂/∂y the other way round; ½ each where "
+       "x = y",
+       rule="the larger child gets the parent's gradient × 1, the other × 0; on a tie each gets "
+       "× ½", example="max(x, y)", domain=((-3.0, 3.0), (-3.0, 3.0)), kink="x - y",
+       kink_rule="backprop sends ½ of the gradient to each input"),
+    Op("min", arity=2, fwd="x if x <= y else y if x > y else nan",
+       d=("1.0 if x < y else 0.0 if x > y else 0.5 if x == y else nan",
+          "0.0 if x < y else 1.0 if x > y else 0.5 if x == y else nan"),
+       np_fwd="where(x <= y, x, where(x > y, y, nan))",
+       np_d=("where(x < y, 1.0, where(x > y, 0.0, where(x == y, 0.5, nan)))",
+             "where(x < y, 0.0, where(x > y, 1.0, where(x == y, 0.5, nan)))"),
+       syntax="min(x, y)  (the smaller of two values, elementwise)",
+       derivative="∂/∂x = 1 where x < y, 0 where x > y; ∂/∂y the other way round; ½ each where "
+       "x = y",
+       rule="the smaller child gets the parent's gradient × 1, the other × 0; on a tie each gets "
+       "× ½", example="min(x, y)", domain=((-3.0, 3.0), (-3.0, 3.0)), kink="x - y",
+       kink_rule="backprop sends ½ of the gradient to each input"),
     Op("sqrt", arity=1, fwd="sqrt(x)", d=("0.5 / ans",),
        syntax="sqrt(x)", derivative="1/(2·sqrt(x))", rule=_GENERIC,
        example="sqrt(x)", domain=((0.1, 5.0),), edge="x"),
@@ -177,6 +212,12 @@ OPS: tuple[Op, ...] = (
     Op("softplus", arity=1, fwd="softplus(x)", d=("sigmoid(x)",),
        syntax="softplus(x)", derivative="sigmoid(x)  (softplus(x) = log(1 + exp(x)))",
        rule=_GENERIC, example="softplus(x)"),
+    # log(sigmoid(x)) = -softplus(-x) without underflow: log(sigmoid(-1000)) is -1000, not
+    # log(0); the parser builds this node for log(sigmoid(x)) and log(1 - sigmoid(x))
+    Op("log_sigmoid", arity=1, fwd="log_sigmoid(x)", d=("sigmoid(-x)",),
+       syntax="log_sigmoid(x)  (log(sigmoid(x)), stable for any x; log(sigmoid(x)) is built as "
+       "this node)",
+       derivative="sigmoid(-x) = 1 - σ(x)", rule=_GENERIC, example="log_sigmoid(x)"),
     # -- array-only rows: forward and contribution are helpers of exprgrad/engines/numpy.py ---
     Op("matmul", arity=2, form=INFIX, symbol="@", array_only=True,
        np_fwd="matmul(x, y)", np_vjp=("matmul_vjp_x(g, x, y)", "matmul_vjp_y(g, x, y)"),
@@ -198,6 +239,42 @@ OPS: tuple[Op, ...] = (
        np_fwd="transpose(x)", np_vjp=("transpose(g)",),
        syntax="transpose(X)", derivative="the gradient, transposed back",
        rule="the child gets the parent's gradient, transposed", example="transpose(X)"),
+    # -- indexing and the softmax family: integer arguments (int_args) get no gradient -----------
+    Op("index", arity=2, form=INDEX, symbol="[]", array_only=True, int_args=(1,),
+       np_fwd="index(x, y)", np_vjp=("index_vjp(g, x, y)", None),
+       syntax="x[k]  (0-based: p[0] is the first element, p[-1] the last; X[i] is row i, "
+       "X[i, j] an element; k a number or an integer input)",
+       derivative="1 for the element picked, 0 for the others",
+       rule="the picked element of the child gets the parent's gradient, the others 0; the "
+       "index gets none", example="X[1]"),
+    Op("pick", arity=2, array_only=True, int_args=(1,),
+       np_fwd="pick(x, y)", np_vjp=("pick_vjp(g, x, y)", None),
+       syntax="pick(P, labels)  (row i's entry in column labels[i], for a matrix P of n rows "
+       "and n integer labels; pick(p, k) = p[k])",
+       derivative="1 for each picked entry, 0 for the others",
+       rule="each picked entry of P gets the parent's gradient for its row, the others 0; the "
+       "labels get none", example="pick(X, labels)"),
+    Op("logsumexp", arity=2, optional=1, array_only=True,
+       np_fwd="logsumexp(x, y)", np_vjp=("logsumexp_vjp(g, ans, x, y)", None),
+       syntax="logsumexp(x[, axis])  (log(sum(exp(x))) without overflow; log(sum(exp(x))) is "
+       "built as this node)",
+       derivative="softmax(x): exp(x - logsumexp(x)) for each element",
+       rule="each element of the child gets the parent's gradient × its softmax weight",
+       example="logsumexp(X, 1)"),
+    Op("softmax", arity=2, optional=1, array_only=True,
+       np_fwd="softmax(x, y)", np_vjp=("softmax_vjp(g, ans, x, y)", None),
+       syntax="softmax(x[, axis])  (exp(x) / sum(exp(x)), without overflow; a matrix needs "
+       "the axis: softmax(P, 1) for each row)",
+       derivative="∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ - sⱼ)",
+       rule="the child gets s × (G - sum(G × s)) (G: the parent's gradient, s: the softmax)",
+       example="softmax(X, 1)"),
+    Op("log_softmax", arity=2, optional=1, array_only=True,
+       np_fwd="log_softmax(x, y)", np_vjp=("log_softmax_vjp(g, ans, x, y)", None),
+       syntax="log_softmax(x[, axis])  (x - logsumexp(x), without overflow; a matrix needs the "
+       "axis; log(softmax(x)) is built as this node)",
+       derivative="∂/∂xⱼ of the i-th output = δᵢⱼ - softmax(x)ⱼ",
+       rule="the child gets G - softmax(x) × sum(G) (G: the parent's gradient)",
+       example="log_softmax(X, 0)"),
 )  # fmt: skip
 
 
@@ -231,5 +308,10 @@ CONST = CODE["const"]
 FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.form == CALL}
 #: built-in constants (cannot be bound)
 CONSTANTS: dict[str, float] = {"pi": 3.141592653589793}
+#: built-in constants only where nothing gives the name a value: a binding or a file's
+#: definition of ``e`` makes it a variable (the lecture names a node e)
+SOFT_CONSTANTS: dict[str, float] = {"e": 2.718281828459045}
+#: op codes whose graph needs integers in some input (``int_args``): indexing, labels
+INT_ARG_CODES = frozenset(c for c, op in enumerate(OPS) if op.int_args)
 #: op codes that only exist for arrays: a graph holding one runs on the numpy engine
 ARRAY_CODES = frozenset(c for c, op in enumerate(OPS) if op.array_only)

@@ -8,9 +8,23 @@ depends on an input). A variable used twice is one node, so graphs are DAGs; chi
 smaller indices than parents, so index order is a topological order and nothing here ever recurses.
 
 ``Tape`` is also the parser's *builder*: exprgrad/syntax/parser.py calls ``begin`` and then one
-method per grammar alias (``add``, ``mul``, ``number``, ``var``, ``call`` ...) with child node
-indices and token indices. Errors it raises carry facts (an unknown function's name); the syntax
-layer adds the words ("did you mean"). Imports: stdlib, exprgrad.core.ops, exprgrad.errors.
+method per grammar alias (``add``, ``mul``, ``number``, ``var``, ``call``, ``index`` ...) with child
+node indices and token indices. Errors it raises carry facts (an unknown function's name); the
+syntax layer adds the words ("did you mean").
+
+Two decisions are made here, while parsing:
+
+* ``e`` (``SOFT_CONSTANTS``) is Euler's number unless the tape was told it names a variable
+  (``named``: a binding, a file's definition of ``e``); ``soft_used`` records that a text read it
+  as the constant, so an expression can be parsed again once a binding makes it a variable.
+* The unstable spellings of stable ops become the stable node (``FUSED``): ``log(sigmoid(x))`` ->
+  ``log_sigmoid(x)``, ``log(1 - sigmoid(x))`` -> ``log_sigmoid(-x)``, ``log(1 + exp(x))`` ->
+  ``softplus(x)``, ``log(sum(exp(x)[, axis]))`` -> ``logsumexp(x[, axis])``,
+  ``log(softmax(x[, axis]))`` -> ``log_softmax(x[, axis])``.  The nodes the short form replaced
+  stay on the tape but nothing reaches them: ``dead`` lists them, and an output's nodes are then
+  its cone (``cone``), so they never show up in results, warnings or graph views.
+
+Imports: stdlib, exprgrad.core.ops, exprgrad.errors.
 """
 
 from __future__ import annotations
@@ -18,7 +32,16 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from ..errors import ArityError, ExprNameError
-from .ops import CODE, CONST, CONSTANTS, FUNCTIONS, OPS, VAR
+from .ops import CODE, CONST, CONSTANTS, FUNCTIONS, OPS, SOFT_CONSTANTS, VAR
+
+#: what ``log(...)`` of these spellings is built as (see the module docstring)
+FUSED = {
+    "log(sigmoid(x))": "log_sigmoid(x)",
+    "log(1 - sigmoid(x))": "log_sigmoid(-x)",
+    "log(1 + exp(x))": "softplus(x)",
+    "log(sum(exp(x)[, axis]))": "logsumexp(x[, axis])",
+    "log(softmax(x[, axis]))": "log_softmax(x[, axis])",
+}
 
 
 class Tape:
@@ -43,6 +66,12 @@ class Tape:
         self.array_ops: dict[int, None] = {}
         #: number literals too large for a float (they read as inf); dicts: ordered sets
         self.overflows: dict[int, None] = {}
+        #: nodes a fused form replaced (``log(sigmoid(x))``): on the tape, reached by nothing
+        self.dead: dict[int, None] = {}
+        #: names of ``SOFT_CONSTANTS`` that are variables here (bound, or defined in a file)
+        self.named: set[str] = set()
+        #: soft constants read as their value (``e`` as Euler's number), in order of use
+        self.soft_used: dict[str, None] = {}
 
     # -- parser builder interface ---------------------------------------------------------
     def begin(self, text: str, toks: list[str]) -> None:
@@ -76,6 +105,9 @@ class Tape:
             return node
         if name in CONSTANTS:
             return self._leaf(CONST, CONSTANTS[name], k, 0)
+        if name in SOFT_CONSTANTS and name not in self.named:
+            self.soft_used[name] = None
+            return self._leaf(CONST, SOFT_CONSTANTS[name], k, 0)
         node = self.vars[name] = self._leaf(VAR, None, k, 1)
         return node
 
@@ -133,11 +165,64 @@ class Tape:
             want = str(op.arity) if not op.optional else f"{lo} or {op.arity}"
             s = "" if op.arity == 1 and not op.optional else "s"
             raise ArityError(f"{name}() takes {want} argument{s}, got {len(args)}", token_index=k)
+        x = args[0]
+        if name == "log":
+            fused = self._fuse_log(x, k)
+            if fused is not None:
+                return fused
         if op.array_only:
             self.array_ops[len(self.val)] = None
-        x = args[0]
         y = args[1] if len(args) > 1 else (x if op.arity == 1 else -1)
         return self.node(CODE[name], x, y, k)
+
+    def index(self, a: int, k: int, args: list[int], _k_end: int) -> int:
+        """``a[i]``, ``a[i, j]`` (= ``a[i][j]``): one index node per index."""
+        if len(args) > 2:
+            raise ArityError(f"an index takes 1 or 2 numbers, got {len(args)}", token_index=k)
+        for i in args:
+            self.array_ops[len(self.val)] = None
+            a = self.node(_INDEX, a, i, k)
+        return a
+
+    # -- fused forms: log(...) of an unstable spelling is built as the stable op ------------------
+    def _fuse_log(self, n: int, k: int) -> int | None:
+        """The stable node for ``log(n)`` when n is one of the ``FUSED`` spellings, else None."""
+        code, ax, ay = self.code, self.ax, self.ay
+        c = code[n]
+        if c == _SIGMOID:  # log(sigmoid(x)) -> log_sigmoid(x)
+            self._kill(n)
+            return self.node(_LOG_SIGMOID, ax[n], ax[n], k)
+        if c == _SOFTMAX:  # log(softmax(x[, axis])) -> log_softmax(x[, axis])
+            self._kill(n)
+            self.array_ops[len(self.val)] = None
+            return self.node(_LOG_SOFTMAX, ax[n], ay[n], k)
+        if c == _SUM and code[ax[n]] == _EXP:  # log(sum(exp(x)[, axis])) -> logsumexp
+            e = ax[n]
+            self._kill(n, e)
+            self.array_ops[len(self.val)] = None
+            return self.node(_LOGSUMEXP, ax[e], ay[n], k)
+        if c == _SUB and self._is_one(ax[n]) and code[ay[n]] == _SIGMOID:
+            s = ay[n]  # log(1 - sigmoid(x)) -> log_sigmoid(-x)
+            self._kill(n, ax[n], s)
+            neg = self.node(_NEG, ax[s], ax[s], self.src[n])
+            return self.node(_LOG_SIGMOID, neg, neg, k)
+        if c == _ADD:  # log(1 + exp(x)), log(exp(x) + 1) -> softplus(x)
+            one, e = (ax[n], ay[n]) if self._is_one(ax[n]) else (ay[n], ax[n])
+            if self._is_one(one) and code[e] == _EXP:
+                self._kill(n, one, e)
+                return self.node(_SOFTPLUS, ax[e], ax[e], k)
+        return None
+
+    def _is_one(self, n: int) -> bool:
+        return self.code[n] == CONST and self.val[n] == 1.0
+
+    def _kill(self, *nodes: int) -> None:
+        """Mark the replaced nodes dead -- only those of the text being parsed: a node of an
+        earlier text (a file's definition) is still reached from its own name."""
+        start = self._text_starts[-1] if self._text_starts else 0
+        for n in sorted(nodes):  # in node order, as truncate expects
+            if n >= start:
+                self.dead[n] = None
 
     def assign(self, k: int, node: int) -> tuple[str, int, int]:
         """A statement ``name = expr``: returned as (name, node, name's token index)."""
@@ -205,7 +290,7 @@ class Tape:
         for lst in (self.code, self.ax, self.ay, self.src, self.val):
             del lst[n:]
         del self.dep[n:]
-        for marks in (self.overflows, self.array_ops):  # both in node order: drop from the end
+        for marks in (self.overflows, self.array_ops, self.dead):  # node order: drop from the end
             while marks and next(reversed(marks)) >= n:
                 marks.popitem()
         # vars is in creation order, so node indices increase along it: drop from the end
@@ -224,3 +309,9 @@ class Tape:
 _INF = float("inf")
 _ADD, _SUB, _MUL, _DIV, _MATMUL = (CODE[k] for k in ("add", "sub", "mul", "div", "matmul"))
 _POW, _POWC, _NEG, _POS = (CODE[k] for k in ("pow", "powc", "neg", "pos"))
+_INDEX, _SIGMOID, _SOFTMAX, _SUM, _EXP = (
+    CODE[k] for k in ("index", "sigmoid", "softmax", "sum", "exp")
+)
+_LOG_SIGMOID, _LOG_SOFTMAX, _LOGSUMEXP, _SOFTPLUS = (
+    CODE[k] for k in ("log_sigmoid", "log_softmax", "logsumexp", "softplus")
+)

@@ -11,7 +11,7 @@ from . import ieee
 exp, log, sqrt = math.exp, math.log, math.sqrt
 sin, cos, tan = math.sin, math.cos, math.tan
 tanh, _pow = math.tanh, math.pow
-sigmoid, softplus = ieee.sigmoid, ieee.softplus
+sigmoid, softplus, log_sigmoid = ieee.sigmoid, ieee.softplus, ieee.log_sigmoid
 nan, inf = math.nan, math.inf
 
 
@@ -20,7 +20,7 @@ def _unknown(code):
 
 
 def _safe_tables():
-    from .ieee import cos, exp, log, sigmoid, sin, softplus, sqrt, tan
+    from .ieee import cos, exp, log, log_sigmoid, sigmoid, sin, softplus, sqrt, tan
     from .ieee import div as _div, pow as _pow
 
     fwd = [
@@ -40,15 +40,23 @@ def _safe_tables():
         lambda x, y: sigmoid(x),  # sigmoid
         lambda x, y: 0.0 if x <= 0.0 else x,  # relu
         lambda x, y: abs(x),  # abs
+        lambda x, y: x if x >= y else y if x < y else nan,  # max
+        lambda x, y: x if x <= y else y if x > y else nan,  # min
         lambda x, y: sqrt(x),  # sqrt
         lambda x, y: sin(x),  # sin
         lambda x, y: cos(x),  # cos
         lambda x, y: tan(x),  # tan
         lambda x, y: softplus(x),  # softplus
+        lambda x, y: log_sigmoid(x),  # log_sigmoid
         None,  # matmul
         None,  # sum
         None,  # mean
         None,  # transpose
+        None,  # index
+        None,  # pick
+        None,  # logsumexp
+        None,  # softmax
+        None,  # log_softmax
     ]
     vjp = [
         None,  # var
@@ -67,15 +75,23 @@ def _safe_tables():
         lambda g, ans, x, y: (g * (ans * (1.0 - ans)), None),  # sigmoid
         lambda g, ans, x, y: (g * (1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan), None),  # relu
         lambda g, ans, x, y: (g * (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else nan), None),  # abs
+        lambda g, ans, x, y: (g * (1.0 if x > y else 0.0 if x < y else 0.5 if x == y else nan), g * (0.0 if x > y else 1.0 if x < y else 0.5 if x == y else nan)),  # max
+        lambda g, ans, x, y: (g * (1.0 if x < y else 0.0 if x > y else 0.5 if x == y else nan), g * (0.0 if x < y else 1.0 if x > y else 0.5 if x == y else nan)),  # min
         lambda g, ans, x, y: (g * _div(0.5, ans), None),  # sqrt
         lambda g, ans, x, y: (g * cos(x), None),  # sin
         lambda g, ans, x, y: (g * -sin(x), None),  # cos
         lambda g, ans, x, y: (g * (1.0 + ans * ans), None),  # tan
         lambda g, ans, x, y: (g * sigmoid(x), None),  # softplus
+        lambda g, ans, x, y: (g * sigmoid(-x), None),  # log_sigmoid
         None,  # matmul
         None,  # sum
         None,  # mean
         None,  # transpose
+        None,  # index
+        None,  # pick
+        None,  # logsumexp
+        None,  # softmax
+        None,  # log_softmax
     ]
     local = [
         None,  # var
@@ -94,15 +110,23 @@ def _safe_tables():
         lambda ans, x, y: (ans * (1.0 - ans), None),  # sigmoid
         lambda ans, x, y: (1.0 if x > 0.0 else 0.0 if x <= 0.0 else nan, None),  # relu
         lambda ans, x, y: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else nan, None),  # abs
+        lambda ans, x, y: (1.0 if x > y else 0.0 if x < y else 0.5 if x == y else nan, 0.0 if x > y else 1.0 if x < y else 0.5 if x == y else nan),  # max
+        lambda ans, x, y: (1.0 if x < y else 0.0 if x > y else 0.5 if x == y else nan, 0.0 if x < y else 1.0 if x > y else 0.5 if x == y else nan),  # min
         lambda ans, x, y: (_div(0.5, ans), None),  # sqrt
         lambda ans, x, y: (cos(x), None),  # sin
         lambda ans, x, y: (-sin(x), None),  # cos
         lambda ans, x, y: (1.0 + ans * ans, None),  # tan
         lambda ans, x, y: (sigmoid(x), None),  # softplus
+        lambda ans, x, y: (sigmoid(-x), None),  # log_sigmoid
         None,  # matmul
         None,  # sum
         None,  # mean
         None,  # transpose
+        None,  # index
+        None,  # pick
+        None,  # logsumexp
+        None,  # softmax
+        None,  # log_softmax
     ]
     kink = [
         None,  # var
@@ -121,15 +145,23 @@ def _safe_tables():
         None,  # sigmoid
         lambda x, y: x,  # relu
         lambda x, y: x,  # abs
+        lambda x, y: x - y,  # max
+        lambda x, y: x - y,  # min
         None,  # sqrt
         None,  # sin
         None,  # cos
         None,  # tan
         None,  # softplus
+        None,  # log_sigmoid
         None,  # matmul
         None,  # sum
         None,  # mean
         None,  # transpose
+        None,  # index
+        None,  # pick
+        None,  # logsumexp
+        None,  # softmax
+        None,  # log_softmax
     ]
     edge = [
         None,  # var
@@ -148,15 +180,23 @@ def _safe_tables():
         None,  # sigmoid
         None,  # relu
         None,  # abs
+        None,  # max
+        None,  # min
         lambda x, y: x,  # sqrt
         None,  # sin
         None,  # cos
         lambda x, y: cos(x),  # tan
         None,  # softplus
+        None,  # log_sigmoid
         None,  # matmul
         None,  # sum
         None,  # mean
         None,  # transpose
+        None,  # index
+        None,  # pick
+        None,  # logsumexp
+        None,  # softmax
+        None,  # log_softmax
     ]
     return fwd, vjp, local, kink, edge
 
@@ -197,16 +237,22 @@ def forward(v, oi, oo, ox, oy):
                     v[i] = 0.0 if v[x] <= 0.0 else v[x]
                 elif o == 15:  # abs
                     v[i] = abs(v[x])
-                elif o == 16:  # sqrt
+                elif o == 16:  # max
+                    v[i] = v[x] if v[x] >= v[y] else v[y] if v[x] < v[y] else nan
+                elif o == 17:  # min
+                    v[i] = v[x] if v[x] <= v[y] else v[y] if v[x] > v[y] else nan
+                elif o == 18:  # sqrt
                     v[i] = sqrt(v[x])
-                elif o == 17:  # sin
+                elif o == 19:  # sin
                     v[i] = sin(v[x])
-                elif o == 18:  # cos
+                elif o == 20:  # cos
                     v[i] = cos(v[x])
-                elif o == 19:  # tan
+                elif o == 21:  # tan
                     v[i] = tan(v[x])
-                elif o == 20:  # softplus
+                elif o == 22:  # softplus
                     v[i] = softplus(v[x])
+                elif o == 23:  # log_sigmoid
+                    v[i] = log_sigmoid(v[x])
                 else:
                     raise _unknown(o)
             return
@@ -257,16 +303,24 @@ def backward(v, g, oi, oo, ox, oy):
                     g[x] += gi * (1.0 if v[x] > 0.0 else 0.0 if v[x] <= 0.0 else nan)
                 elif o == 15:  # abs
                     g[x] += gi * (1.0 if v[x] > 0.0 else -1.0 if v[x] < 0.0 else 0.0 if v[x] == 0.0 else nan)
-                elif o == 16:  # sqrt
+                elif o == 16:  # max
+                    g[x] += gi * (1.0 if v[x] > v[y] else 0.0 if v[x] < v[y] else 0.5 if v[x] == v[y] else nan)
+                    g[y] += gi * (0.0 if v[x] > v[y] else 1.0 if v[x] < v[y] else 0.5 if v[x] == v[y] else nan)
+                elif o == 17:  # min
+                    g[x] += gi * (1.0 if v[x] < v[y] else 0.0 if v[x] > v[y] else 0.5 if v[x] == v[y] else nan)
+                    g[y] += gi * (0.0 if v[x] < v[y] else 1.0 if v[x] > v[y] else 0.5 if v[x] == v[y] else nan)
+                elif o == 18:  # sqrt
                     g[x] += gi * (0.5 / v[i])
-                elif o == 17:  # sin
+                elif o == 19:  # sin
                     g[x] += gi * cos(v[x])
-                elif o == 18:  # cos
+                elif o == 20:  # cos
                     g[x] += gi * -sin(v[x])
-                elif o == 19:  # tan
+                elif o == 21:  # tan
                     g[x] += gi * (1.0 + v[i] * v[i])
-                elif o == 20:  # softplus
+                elif o == 22:  # softplus
                     g[x] += gi * sigmoid(v[x])
+                elif o == 23:  # log_sigmoid
+                    g[x] += gi * sigmoid(-v[x])
                 else:
                     raise _unknown(o)
             return

@@ -190,7 +190,7 @@ def engine_source() -> str:
         "exp, log, sqrt = math.exp, math.log, math.sqrt",
         "sin, cos, tan = math.sin, math.cos, math.tan",
         "tanh, _pow = math.tanh, math.pow",
-        "sigmoid, softplus = ieee.sigmoid, ieee.softplus",
+        "sigmoid, softplus, log_sigmoid = ieee.sigmoid, ieee.softplus, ieee.log_sigmoid",
         "nan, inf = math.nan, math.inf",
         "",
         "",
@@ -201,7 +201,7 @@ def engine_source() -> str:
     ]
     safe = [
         "def _safe_tables():",
-        "    from .ieee import cos, exp, log, sigmoid, sin, softplus, sqrt, tan",
+        "    from .ieee import cos, exp, log, log_sigmoid, sigmoid, sin, softplus, sqrt, tan",
         "    from .ieee import div as _div, pow as _pow",
         "",
         "    fwd = [",

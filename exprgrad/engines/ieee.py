@@ -99,3 +99,13 @@ def softplus(x: float) -> float:
     if x > 30.0:
         return x + math.log1p(math.exp(-x))
     return math.log1p(math.exp(x))
+
+
+def log_sigmoid(x: float) -> float:
+    """log(sigmoid(x)) = -softplus(-x) without overflow or underflow: log_sigmoid(-1000) is
+    -1000 (log of the underflowed sigmoid would be -inf), log_sigmoid(1000) is -0.0."""
+    if x >= 0.0:
+        return -math.log1p(math.exp(-x))
+    if x < 0.0:
+        return x - math.log1p(math.exp(x))
+    return nan

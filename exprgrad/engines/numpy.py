@@ -5,8 +5,8 @@ float64 ndarrays.  Every row of exprgrad/core/ops.py is compiled once into numpy
 scalar templates vectorize (``exp`` -> ``np.exp``, ``x ** y`` -> ``np.power``, a stable numpy
 ``sigmoid`` ...) and rows whose scalar rule does not (``relu``, ``abs``, ``^``) or that only exist
 for arrays (``@``, ``sum``, ``mean``, ``transpose``) give ``np_fwd``/``np_vjp`` templates over the
-helpers below.  Passes run under ``np.errstate(all="ignore")``: IEEE inf/nan, never a warning or
-an exception.
+helpers below (indexing, labels and the softmax family: exprgrad/engines/npops.py).  Passes run
+under ``np.errstate(all="ignore")``: IEEE inf/nan, never a warning or an exception.
 
 Backward is the lecture's ``child.grad += parent.grad * d(parent)/d(child)`` with arrays: a vjp rule
 gives the contribution, *unbroadcasting* sums it back to the child's shape (a (3, 1) input used in
@@ -26,25 +26,28 @@ import numpy as np
 
 from ..core.ops import CODE, CONST, LEAF, OPS, contributions
 from ..core.tape import Tape
-from ..errors import ArityError, ExprgradError, ShapeError
+from ..errors import ArityError
 from . import NodeError
+from .npops import (
+    _axis,
+    _Problem,
+    _shape,
+    index,
+    index_vjp,
+    log_sigmoid,
+    log_softmax,
+    log_softmax_vjp,
+    logsumexp,
+    logsumexp_vjp,
+    pick,
+    pick_vjp,
+    softmax,
+    softmax_vjp,
+)
 from .scalar import fmt
 
-# -- problems raised by helpers: the loop adds the node, the analysis layer op and column -------
-
-
-class _Problem(Exception):
-    """A shape/axis problem found inside a helper; ``forward`` turns it into a ``NodeError``."""
-
-    def __init__(self, message: str, cls: type[ExprgradError] = ShapeError):
-        super().__init__(message)
-        self.message = message
-        self.cls = cls
-
-
-def _shape(a: Any) -> tuple[int, ...]:
-    return tuple(np.shape(a))
-
+# -- problems raised by helpers (``_Problem``, exprgrad/engines/npops.py): the loop adds the node,
+# the analysis layer the op and column
 
 # -- helpers named by the numpy templates of exprgrad/core/ops.py ----------------------------
 
@@ -114,18 +117,6 @@ def matmul_vjp_y(g, x, y):
     return np.outer(x, g) if y.ndim == 2 else g * x
 
 
-def _axis(x, axis) -> int | None:
-    if axis is None:
-        return None
-    a = float(axis)
-    if not a.is_integer():
-        raise _Problem(f"the axis must be an integer, got {fmt(a)}", ArityError)
-    nd = np.ndim(x)
-    if not -nd <= a < nd:  # shortest text, so sum(X, 1e300) says "axis 1e+300"
-        raise _Problem(f"axis {fmt(a)} is out of range for shape {_shape(x)}")
-    return int(a)
-
-
 def reduce_sum(x, axis):
     return np.sum(x, axis=_axis(x, axis))
 
@@ -180,6 +171,17 @@ _NP_NS: dict[str, Any] = {
     "reduce_mean": reduce_mean,
     "unreduce": unreduce,
     "transpose": transpose,
+    "log_sigmoid": log_sigmoid,
+    "index": index,
+    "index_vjp": index_vjp,
+    "pick": pick,
+    "pick_vjp": pick_vjp,
+    "logsumexp": logsumexp,
+    "logsumexp_vjp": logsumexp_vjp,
+    "softmax": softmax,
+    "softmax_vjp": softmax_vjp,
+    "log_softmax": log_softmax,
+    "log_softmax_vjp": log_softmax_vjp,
     "False": False,
     "True": True,
 }
@@ -248,7 +250,7 @@ def _build() -> tuple[list, list, list, list, list]:
 
 
 FWD, VJP, LOCAL, KINK, EDGE = _build()
-_REDUCERS = (CODE["sum"], CODE["mean"])
+_REDUCERS = tuple(CODE[k] for k in ("sum", "mean", "logsumexp", "softmax", "log_softmax"))
 
 
 def unbroadcast(d, shape: tuple[int, ...]):
@@ -423,8 +425,19 @@ class NumpyEngine:
             return np.array(rule(x, y), dtype=np.float64)  # a copy: x may be moved next
 
     def all_finite(self, v: Any, nodes: list[int]) -> bool:
-        isfinite = np.isfinite
-        return all(isfinite(v[i]).all() for i in nodes)
+        """Every value of ``nodes`` finite.  A large array is screened by its sum first (finite
+        only if every element is; a sum that overflows although its elements are finite falls
+        back to the elementwise test): one pass without a temporary boolean array."""
+        isfinite, add = np.isfinite, np.add.reduce
+        for i in nodes:
+            x = v[i]
+            if x.ndim and x.size > 4096:
+                with np.errstate(all="ignore"):
+                    if isfinite(add(x, axis=None)):
+                        continue
+            if not isfinite(x).all():
+                return False
+        return True
 
     def gave(self, vi: Any, vx: Any, vy: Any, elementwise: bool) -> str | None:
         """Where a node made inf/nan: from finite inputs, or a nan from inputs holding none.

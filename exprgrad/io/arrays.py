@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import weakref
 import zipfile
 from typing import Any
 
@@ -23,14 +24,15 @@ import numpy as np
 from ..errors import BindingError, InputError, value_error
 
 
-def as_array(name: str, value: Any) -> Any:
+def as_array(name: str, value: Any, overflow: list[str] | None = None) -> Any:
     """A Python list/tuple, numpy array or numpy scalar as a float (0-d) or a float64 array of 1
-    or 2 dimensions; a BindingError for anything else."""
+    or 2 dimensions; a BindingError for anything else.  ``overflow`` collects the numbers too
+    large for a float (they read as ±inf), for the caller's warning."""
     if type(value) is np.ndarray and value.dtype == np.float64 and 1 <= value.ndim <= 2:
         if value.size:
             return value  # the common case, as fast as possible
     if isinstance(value, (list, tuple)):
-        return _from_nested(name, value, "")
+        return _from_nested(name, value, "", overflow)
     if isinstance(value, np.generic):
         value = np.asarray(value)
     if isinstance(value, np.ndarray):
@@ -39,27 +41,28 @@ def as_array(name: str, value: Any) -> Any:
     raise value_error(name, f"expected a number or an array, got {type(value).__name__}")
 
 
-def load_array(name: str, text: str) -> Any:
+def load_array(name: str, text: str, overflow: list[str] | None = None) -> Any:
     """An array value from text: ``[1, 2]``, ``[[1, 2], [3, 4]]``, ``@data.csv``, ``@w.npy``,
     ``@y.json``.  Returns a float (a file holding one number) or a float64 ndarray (1-D or 2-D);
     bad input -> BindingError.
 
     Inline arrays are JSON, plus the words ``inf``, ``-inf``, ``nan`` (any case; ``Infinity``,
     ``NaN`` too), as exprgrad prints them.  Numbers too large for a float are ``inf``/``-inf``
-    (as for ``--x 1e999``); nesting deeper than 2 is refused before JSON parsing recurses."""
+    (as for ``--x 1e999``; ``overflow`` collects their text); nesting deeper than 2 is refused
+    before JSON parsing recurses."""
     t = text.strip()
     if t.startswith("@"):
-        return _load_file(name, t[1:])
+        return _load_file(name, t[1:], overflow)
     if t.startswith("["):
         src, moves = _ieee_words(t)
-        data = _json(src, name, "")
+        data = _json(src, name, "", overflow)
         if isinstance(data, json.JSONDecodeError):
             raise value_error(
                 name,
                 f"not a valid array at character {_orig_pos(data.pos, moves) + 1}: "
                 f'{data.msg} (write e.g. "[1, 2, 3]" or "[[1, 2], [3, 4]]")',
             )
-        return _from_nested(name, data, "")
+        return _from_nested(name, data, "", overflow)
     raise value_error(name, "expected an array: [1, 2] or @FILE")
 
 
@@ -109,13 +112,21 @@ def _orig_pos(pos: int, moves: list[tuple[int, int, int]]) -> int:
     return pos - shift
 
 
-def _json(text: str, name: str, pre: str) -> Any:
+def _json(text: str, name: str, pre: str, overflow: list[str] | None = None) -> Any:
     """JSON data, or the JSONDecodeError (the caller words it).  Integers become floats (no
-    4,300-digit limit, no overflow: too large is inf); nesting deeper than 2 is a BindingError
-    found by a flat scan, so no input can exhaust the recursion of json's decoder."""
+    4,300-digit limit, no overflow: too large is inf, and its text goes to ``overflow``);
+    nesting deeper than 2 is a BindingError found by a flat scan, so no input can exhaust the
+    recursion of json's decoder."""
     _too_deep(text, name, pre)
+
+    def number(t: str) -> float:
+        f = float(t)
+        if f in _INFS and overflow is not None:
+            overflow.append(t)
+        return f
+
     try:
-        return json.loads(text, parse_int=float)
+        return json.loads(text, parse_int=number, parse_float=number)
     except json.JSONDecodeError as err:
         return err
     except RecursionError:  # unreachable after _too_deep; never an internal error all the same
@@ -157,11 +168,11 @@ def _deep_message(text: str, pos: int, pre: str) -> str:
     return f"{pre}row {counts[0]} is an object; a matrix is a list of rows of numbers"
 
 
-def _from_nested(name: str, data: Any, where: str) -> Any:
+def _from_nested(name: str, data: Any, where: str, overflow: list[str] | None = None) -> Any:
     """JSON data (a number, a list of numbers, a list of equal-length lists) -> float/ndarray."""
     pre = where
     if _is_number(data):
-        return float(data)
+        return float(_floats([data], overflow)[0]) if isinstance(data, int) else float(data)
     if not isinstance(data, (list, tuple)):
         raise value_error(name, f"{pre}expected a number or a list of numbers, got {_jtype(data)}")
     if not data:
@@ -170,7 +181,7 @@ def _from_nested(name: str, data: Any, where: str) -> Any:
         for k, e in enumerate(data, 1):
             if not _is_number(e):
                 raise value_error(name, f"{pre}element {k} is {_jtype(e)}, not a number")
-        return _floats(data)
+        return _floats(data, overflow)
     width = None
     for r, row in enumerate(data, 1):
         if not isinstance(row, (list, tuple)):
@@ -191,12 +202,12 @@ def _from_nested(name: str, data: Any, where: str) -> Any:
             if not _is_number(e):
                 what = "a list (at most 2 dimensions)" if isinstance(e, list) else _jtype(e)
                 raise value_error(name, f"{pre}row {r}, column {c} is {what}, not a number")
-    return _floats(data)
+    return _floats(data, overflow)
 
 
-def _floats(data: Any) -> np.ndarray:
+def _floats(data: Any, overflow: list[str] | None = None) -> np.ndarray:
     """Checked nested numbers as float64; an integer too large for a float is ±inf (as the
-    literal ``1e999`` is), never an OverflowError."""
+    literal ``1e999`` is), never an OverflowError (its digits go to ``overflow``)."""
     try:
         return np.array(data, dtype=np.float64)
     except OverflowError:
@@ -206,6 +217,11 @@ def _floats(data: Any) -> np.ndarray:
         try:
             return float(e)
         except OverflowError:
+            if overflow is not None:
+                try:
+                    overflow.append(str(e))
+                except ValueError:  # more digits than str() converts
+                    overflow.append(f"an integer of {e.bit_length()} bits")
             return math.inf if e > 0 else -math.inf
 
     return np.array(
@@ -247,7 +263,7 @@ def _check_array(name: str, a: np.ndarray, where: str) -> Any:
 _NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.I)
 
 
-def _load_file(name: str, path: str) -> Any:
+def _load_file(name: str, path: str, overflow: list[str] | None = None) -> Any:
     if not path:
         raise value_error(name, "'@' must be followed by a file name, e.g. @data.csv")
     ext = os.path.splitext(path)[1].lower()
@@ -274,11 +290,11 @@ def _load_file(name: str, path: str) -> Any:
             name, f"cannot read {path}: too large to load into memory", InputError
         ) from None
     if ext == ".json":
-        data = _json(content, name, f"{path}: ")
+        data = _json(content, name, f"{path}: ", overflow)
         if isinstance(data, json.JSONDecodeError):
             raise value_error(name, f"{path}, line {data.lineno}: not valid JSON ({data.msg})")
-        return _from_nested(name, data, f"{path}: ")
-    return _parse_csv(name, path, content)
+        return _from_nested(name, data, f"{path}: ", overflow)
+    return _parse_csv(name, path, content, overflow)
 
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -329,7 +345,7 @@ def _load_npy(name: str, path: str) -> Any:
     return a
 
 
-def _parse_csv(name: str, path: str, content: str) -> np.ndarray:
+def _parse_csv(name: str, path: str, content: str, overflow: list[str] | None = None) -> np.ndarray:
     """Comma-separated numbers.  Blank lines are skipped.  The first non-blank line is a header
     (and skipped) when none of its fields is a number; otherwise every field of every line must
     be a number (``1``, ``-2.5e3``, ``nan``, ``inf``; spaces and surrounding double quotes are
@@ -362,10 +378,37 @@ def _parse_csv(name: str, path: str, content: str) -> np.ndarray:
                 f"{path}, line {lineno}: this row has {len(fields)} value"
                 f"{'s' if len(fields) != 1 else ''}, the first row has {width}",
             )
-        rows.append([float(f) for f in fields])
+        row = [float(f) for f in fields]
+        if overflow is not None and (math.inf in row or -math.inf in row):
+            overflow.extend(t for t, f in zip(fields, row) if f in _INFS and "n" not in t.lower())
+        rows.append(row)
     if not rows:
         raise value_error(name, f"{path}: no numbers in the file")
     a = np.array(rows, dtype=np.float64)
     if a.shape[0] == 1 or a.shape[1] == 1:
+        kind = "column" if a.shape[1] == 1 and a.shape[0] > 1 else "row"
         a = a.reshape(-1)
+        if a.size > 1:
+            _remember_vector(a, path, kind)
     return a
+
+
+_INFS = (math.inf, -math.inf)
+#: vectors read from a one-column (or one-row) CSV: id -> (the array, weakly; path; "column")
+_CSV_VECTORS: dict[int, tuple[Any, str, str]] = {}
+
+
+def _remember_vector(a: np.ndarray, path: str, kind: str) -> None:
+    if len(_CSV_VECTORS) > 256:  # forget the arrays that are gone
+        for key in [k for k, (ref, _, _) in _CSV_VECTORS.items() if ref() is None]:
+            del _CSV_VECTORS[key]
+    _CSV_VECTORS[id(a)] = (weakref.ref(a), path, kind)
+
+
+def csv_vector(a: Any) -> tuple[str, str] | None:
+    """(path, "column" or "row") when ``a`` is a vector read from a one-column (one-row) CSV --
+    so a shape error it causes can say where the vector came from -- else None."""
+    hit = _CSV_VECTORS.get(id(a))
+    if hit is None or hit[0]() is not a:
+        return None
+    return hit[1], hit[2]

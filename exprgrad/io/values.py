@@ -16,15 +16,22 @@ def is_array_text(text: str) -> bool:
     return text.lstrip()[:1] in ("[", "@")
 
 
-def parse_value(name: str, text: str) -> Any:
+def parse_value(name: str, text: str, overflow: list[str] | None = None) -> Any:
     """The value of binding ``name`` given as ``text``: a float, or a float64 ndarray for array
     text.  Raises ``BindingError`` for text that is not a number or an array, ``InputError`` for
-    an ``@FILE`` that cannot be read."""
+    an ``@FILE`` that cannot be read.  ``overflow`` collects the numbers too large for a float
+    (``1e400``, 400 digits: they read as ±inf), for the caller's warning."""
     if is_array_text(text):
         from .arrays import load_array
 
-        return load_array(name, text)
-    return parse_number(name, text)
+        return load_array(name, text, overflow)
+    value = parse_number(name, text)
+    if value in _INFS and overflow is not None and "n" not in text.lower():
+        overflow.append(text.strip())
+    return value
+
+
+_INFS = (float("inf"), float("-inf"))
 
 
 def parse_number(name: str, text: str) -> float:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..core.ops import FUNCTIONS
-from .parser import EXPECTED_WORDS, token_offsets
+from .parser import EXPECTED_WORDS, lex, token_offsets
 
 _LOOKALIKES = {
     "\u2212": "-",  # minus sign
@@ -68,6 +68,9 @@ def _implicit_product(err: Any, text: str | None) -> str | None:
         return f"unexpected '{short(tok)}' after '{prev}': a function call needs parentheses" + (
             f" (write '{prev}({tok})')" if len(tok) <= 40 else ""
         )
+    alias = ALIASES.get(prev) or ALIASES.get(prev.lower())
+    if alias is not None and alias[1] and operand:  # `ln x`: the function is log
+        return f"unexpected '{short(tok)}' after '{prev}': did you mean '{alias[0]}({short(tok)})'?"
     if p.isdigit() or p == "." or p == ")" or ((p.isalnum() or p == "_") and operand):
         msg = f"unexpected '{short(tok)}' after '{short(prev)}': implicit multiplication is not "
         if operand and p != ")" and len(prev) + len(tok) <= 40:
@@ -102,11 +105,77 @@ def syntax_message(err: Any, text: str | None = None) -> str:
     return f"unexpected '{short(err.token or '')}'; expected {expected}"
 
 
-def unknown_function_hint(name: str) -> str:
-    """`` (did you mean 'tanh'?)``, or why ``name(...)`` is not a product."""
-    return did_you_mean(name, FUNCTIONS) or (
-        f" (a product needs '*': {name}*(...); implicit multiplication is not supported)"
-    )
+#: common spellings of what exprgrad writes otherwise: name -> (exprgrad's function or form,
+#: whether it is a function name -- "did you mean" -- or a way of writing it -- "write")
+ALIASES: dict[str, tuple[str, bool]] = {
+    "ln": ("log", True),
+    "sigma": ("sigmoid", True),
+    "sigm": ("sigmoid", True),
+    "logistic": ("sigmoid", True),
+    "expit": ("sigmoid", True),
+    "logsigmoid": ("log_sigmoid", True),
+    "logsoftmax": ("log_softmax", True),
+    "lse": ("logsumexp", True),
+    "log_sum_exp": ("logsumexp", True),
+    "maximum": ("max", True),
+    "fmax": ("max", True),
+    "minimum": ("min", True),
+    "fmin": ("min", True),
+    "avg": ("mean", True),
+    "average": ("mean", True),
+    "gather": ("pick", True),
+    "pow": ("x ^ y", False),
+    "power": ("x ^ y", False),
+    "sqr": ("x ^ 2", False),
+    "square": ("x ^ 2", False),
+    "log10": ("log(x) / log(10)", False),
+    "log2": ("log(x) / log(2)", False),
+    "exp2": ("2 ^ x", False),
+    "dot": ("x @ y", False),
+    "matmul": ("x @ y", False),
+    "mm": ("x @ y", False),
+    "cross_entropy": ("-mean(pick(log_softmax(P, 1), labels))", False),
+    "nll": ("-mean(pick(log_softmax(P, 1), labels))", False),
+}
+
+
+def unknown_function_hint(name: str, nargs: int | None = None) -> str:
+    """`` (did you mean 'tanh'?)`` (a near name, or a common spelling: ``ln`` -> log), else
+    words for what ``name(...)`` with ``nargs`` arguments can be: one argument may be a
+    product missing its '*'; ``foo(a, 0)`` cannot be, so the known functions are listed."""
+    alias = ALIASES.get(name) or ALIASES.get(name.lower())
+    if alias is not None:
+        what, is_name = alias
+        return f" (did you mean '{what}'?)" if is_name else f" (write {what})"
+    hint = did_you_mean(name, FUNCTIONS)
+    if hint:
+        return hint
+    if nargs == 1:
+        return (
+            f" (if {short(name)} is a variable, a product needs '*': {short(name)}*(...); "
+            "implicit multiplication is not supported)"
+        )
+    return f" (the functions are {', '.join(sorted(FUNCTIONS))})"
+
+
+def call_arity(text: str, token_index: int) -> int | None:
+    """How many arguments the call whose name is token ``token_index`` of ``text`` has (None
+    when its parentheses do not close)."""
+    toks = lex(text)
+    depth, count, empty = 0, 1, True
+    for tok in toks[token_index + 1 :]:
+        if tok in "([":
+            depth += 1
+            if depth == 1:
+                continue
+        elif tok in ")]":
+            depth -= 1
+            if depth == 0:
+                return 0 if empty else count
+        elif tok == "," and depth == 1:
+            count += 1
+        empty = False
+    return None
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

@@ -22,9 +22,9 @@ so CRLF text needs nothing special.
 Builder contract (what the generated reduce code calls; the value of a terminal is
 its token index k): number(k), var(k), add/sub/mul/div/matmul/pow(a, k_op, b),
 neg(k_op, a), pos(k_op, a), call(k_name, k_lpar, args, k_rpar) or
-call(k_name, k_lpar, k_rpar), args(*nodes), assign(k_name, node). `?rule`s with one
-kept child pass it through; parentheses are dropped. Exceptions raised by builder
-methods propagate untouched.
+call(k_name, k_lpar, k_rpar), index(node, k_lsqb, args, k_rsqb), args(*nodes),
+assign(k_name, node). `?rule`s with one kept child pass it through; parentheses are
+dropped. Exceptions raised by builder methods propagate untouched.
 
 Errors match Lark's (Lark(grammar, parser="lalr"), contextual lexer) exactly: same
 token, and `expected` is the same set of terminal names Lark reports (including
@@ -61,6 +61,8 @@ EXPECTED_WORDS: dict[str, str] = {
     "POW": "`^`",
     "LPAR": "`(`",
     "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
     "EQUAL": "`=`",
     "COMMA": "`,`",
     "$END": "end of input",

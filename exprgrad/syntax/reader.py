@@ -54,9 +54,10 @@ def parse_into(tape: Any, text: str) -> Any:
     except ExprgradError as err:
         tape.truncate(mark)
         if isinstance(err, ExprNameError) and err.reason == "unknown function":
-            from .diagnostics import unknown_function_hint
+            from .diagnostics import call_arity, unknown_function_hint
 
-            err.hint = unknown_function_hint(err.name or "")
+            nargs = call_arity(text, err.token_index) if err.token_index is not None else None
+            err.hint = unknown_function_hint(err.name or "", nargs)
             err.message += err.hint
         if err.column is None and err.token_index is not None:
             err.column = column_of(text, err.token_index)
